@@ -1,0 +1,1 @@
+"""rivercheck's checker: rule schema, compiler, engine adapter, findings and reports."""

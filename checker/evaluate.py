@@ -1,0 +1,201 @@
+"""Matches to results: what a rule produces for the facts the engine matched.
+
+The engine adapter hands over, per rule, the facts each match bound; this module evaluates the rule's
+`group`, `derive` and `finding` sections on them (engine-neutral, so it is testable without durable).
+A finding is identified by its fingerprint (rule id + subject), stable from run to run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker import expr as ex
+from checker.compiler import FINDING_KIND, CompiledRule, Program, day_date
+from checker.errors import CheckerError
+
+Match = Mapping[str, Mapping[str, Any]]
+"""Bound pattern name -> the engine fact (a flat dict with `kind` and `key`)."""
+_PLACEHOLDER = re.compile(r"\{([^{}:]*)(?::(date))?\}")
+
+
+@dataclass(frozen=True, order=True)
+class Basis:
+    """A fact a result rests on, and the fields the rule looked at."""
+
+    kind: str
+    key: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Output:
+    """A derived fact or a finding produced by one rule."""
+
+    rule: str
+    kind: str
+    key: str
+    fields: dict[str, Any]
+    basis: tuple[Basis, ...]
+    finding: str | None = None
+    """For a derived fact: the fingerprint of the finding its rule produced with it."""
+    message: tuple[str, str] | None = None
+    """For a finding: the message in Chinese and English."""
+
+
+def fingerprint(rule_id: str, subject: Any) -> str:
+    """Stable across runs: the same rule about the same subject is the same finding."""
+    return hashlib.sha256(f"{rule_id}\x1f{subject}".encode()).hexdigest()[:16]
+
+
+def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) -> list[Output]:
+    """Every result of one rule for its matches in one partition."""
+    constants = {"as_of": program.as_of_day, "params": program.params}
+    if rule.residual:
+        matches = [match for match in matches if _residual_holds(rule, match, constants)]
+    results: list[Output] = []
+    if rule.group is None:
+        for match in matches:
+            results += _results(rule, {**constants, **match}, _basis(rule, [match]), program, match)
+        return results
+    groups: dict[tuple[Any, ...], list[Match]] = {}
+    for match in matches:
+        values = tuple(_evaluate(rule, value, {**constants, **match}) for _, value in rule.group.by)
+        groups.setdefault(values, []).append(match)
+    for values, members in sorted(groups.items(), key=lambda item: repr(item[0])):
+        env = {
+            **constants,
+            **{name: value for (name, _), value in zip(rule.group.by, values, strict=True)},
+        }
+        for name, function, argument in rule.group.compute:
+            env[name] = _aggregate(rule, function, argument, members, constants)
+        if all(_holds(env[name], op, _evaluate(rule, value, env)) for name, op, value in rule.group.having):
+            results += _results(rule, env, _basis(rule, members), program, {})
+    return results
+
+
+def _residual_holds(rule: CompiledRule, match: Match, constants: dict[str, Any]) -> bool:
+    """The comparisons the engine leaves to the adapter (`checker.compiler.in_engine`)."""
+    env = {**constants, **match}
+    return all(
+        _holds(match[name].get(comparison.field), comparison.op, _evaluate(rule, comparison.value, env))
+        for name, comparison in rule.residual
+    )
+
+
+def _aggregate(
+    rule: CompiledRule,
+    function: str,
+    argument: str | ex.Expr,
+    members: Sequence[Match],
+    constants: dict[str, Any],
+) -> Any:
+    if function == "count":
+        assert isinstance(argument, str)
+        return len({member[argument]["key"] for member in members})
+    assert not isinstance(argument, str)
+    values = [v for v in (_evaluate(rule, argument, {**constants, **m}) for m in members) if v is not None]
+    if not values:
+        return None
+    if function == "max":
+        return max(values)
+    if function == "min":
+        return min(values)
+    return sum(values)
+
+
+_CHECKS = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+}
+
+
+def _holds(left: Any, op: str, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    return bool(_CHECKS[op](left, right))
+
+
+def _basis(rule: CompiledRule, matches: Sequence[Match]) -> tuple[Basis, ...]:
+    found = {
+        Basis(str(fact["kind"]), str(fact["key"]), rule.used_fields.get(name, ()))
+        for match in matches
+        for name, fact in match.items()
+    }
+    return tuple(sorted(found))
+
+
+def _results(
+    rule: CompiledRule, env: dict[str, Any], basis: tuple[Basis, ...], program: Program, match: Match
+) -> list[Output]:
+    spec = rule.loaded.rule
+    values = {name: _evaluate(rule, value, env) for name, value in rule.derive_set}
+    results: list[Output] = []
+    finding_key = None
+    if rule.subject is not None and spec.then.finding is not None:
+        subject = _evaluate(rule, rule.subject, env)
+        responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
+        finding_key = fingerprint(spec.id, subject)
+        message = (
+            _render(spec.then.finding.message.zh, env, values, program, match),
+            _render(spec.then.finding.message.en, env, values, program, match),
+        )
+        fields = {
+            "rule": spec.id,
+            "article": spec.article,
+            "type": spec.kind,
+            "severity": spec.severity,
+            "subject": subject,
+            "responsible": responsible,
+        }
+        results.append(Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message))
+    if rule.derive_kind is not None:
+        if rule.derive_key is not None:
+            key = str(_evaluate(rule, rule.derive_key, env))
+        else:
+            key = spec.id + ":" + "|".join(b.key for b in basis)
+        results.append(Output(spec.id, rule.derive_kind, key, values, basis, finding=finding_key))
+    return results
+
+
+def _evaluate(rule: CompiledRule, value: ex.Expr, env: Mapping[str, Any]) -> Any:
+    try:
+        return ex.evaluate(value, env)
+    except ex.ExprError as error:
+        raise CheckerError.at(
+            rule.loaded.source.where(("then",)), "rule-evaluation", f"rule {rule.id}: {error}"
+        ) from None
+
+
+def _render(
+    template: str, env: Mapping[str, Any], values: Mapping[str, Any], program: Program, match: Match
+) -> str:
+    """Fill `{name}` (a derived value or group value), `{bound.field}`, `{params.name}`, `{as_of}`."""
+
+    def replace(found: re.Match[str]) -> str:
+        name, as_date = found.group(1), found.group(2)
+        root, _, field_name = name.partition(".")
+        if root == "as_of":
+            return program.as_of.isoformat()
+        if field_name:
+            value = env.get(root)
+            value = value.get(field_name) if isinstance(value, Mapping) else None
+        else:
+            value = values[root] if root in values else env.get(root)
+        is_date = as_date or (
+            root in match and field_name in program.date_fields.get(str(match[root].get("kind")), ())
+        )
+        if value is None:
+            return "—"
+        if is_date and isinstance(value, int):
+            return day_date(value).isoformat()
+        return str(value)
+
+    return _PLACEHOLDER.sub(replace, template)

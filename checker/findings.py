@@ -1,0 +1,290 @@
+"""Derivation to result: findings with the facts they rest on and their chain, unit scores, a stamp.
+
+The result document is what every report renders; nothing downstream recomputes. It is a pydantic
+model so its JSON Schema can be published, and its JSON is deterministic: same facts, rules and
+`as_of`, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.compiler import FINDING_KIND, Program, day_date
+from checker.evaluate import Basis, Output
+from checker.rules import SEVERITIES, Text
+from checker.run import Derivation
+from facts.loaders import FactSet
+from facts.models import MODELS
+
+RESULT_VERSION = "1"
+DEDUCTION_KIND = "deduction"
+"""Derived facts of this kind ({unit, points, finding, rule}) are charged to the unit's score."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FactRef(Model):
+    """A recorded fact a finding rests on: where it was read and the values that mattered."""
+
+    kind: str
+    key: str
+    file: str
+    line: int
+    values: dict[str, Any]
+
+
+class ChainLink(Model):
+    """A derived fact on the way to a finding, the rule that derived it and the finding it came with."""
+
+    kind: str
+    key: str
+    rule: str
+    finding: str | None
+    values: dict[str, Any]
+    rests_on: list[ChainLink]
+
+
+class Finding(Model):
+    """Something a person should act on, with why (article), about what, who must act, and the evidence."""
+
+    fingerprint: str
+    rule: str
+    article: int
+    also_cites: list[int]
+    kind: str
+    severity: str
+    subject: str
+    responsible: str | None
+    responsible_name: str | None
+    as_of: dt.date
+    title: Text
+    message: Text
+    facts: list[FactRef]
+    chain: list[ChainLink]
+
+
+class DerivedFact(Model):
+    """A fact the rules derived (an overdue problem, an interview due, a deduction ...)."""
+
+    kind: str
+    key: str
+    rule: str
+    finding: str | None
+    values: dict[str, Any]
+
+
+class Deduction(Model):
+    finding: str
+    rule: str
+    points: float
+
+
+class UnitScore(Model):
+    unit: str
+    name: str
+    score: float
+    deducted: float
+    deductions: list[Deduction]
+
+
+class Stamp(Model):
+    """What produced the result: enough to reproduce it."""
+
+    tool: str
+    engine: str
+    as_of: dt.date
+    facts_digest: str
+    rules_version: str
+    params_digest: str
+    result_version: str
+
+
+class ScanResult(Model):
+    """One scan: findings, scores and counts, stamped."""
+
+    stamp: Stamp
+    findings: list[Finding]
+    derived: list[DerivedFact]
+    scores: list[UnitScore]
+    counts: dict[str, dict[str, int]]
+    facts: dict[str, int]
+
+    def to_json(self) -> str:
+        data = self.model_dump(mode="json")
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str, engine: str) -> ScanResult:
+    outputs = derivation.outputs
+    rules = {rule.id: rule.loaded.rule for rule in program.rules}
+    findings = []
+    for output in outputs.values():
+        if output.kind != FINDING_KIND:
+            continue
+        rule = rules[output.rule]
+        responsible = output.fields.get("responsible")
+        unit = facts.find("unit", str(responsible)) if responsible is not None else None
+        assert output.message is not None
+        chain = [_link(b, outputs, facts, program, set()) for b in output.basis if b.kind not in MODELS]
+        findings.append(
+            Finding(
+                fingerprint=output.key,
+                rule=rule.id,
+                article=rule.article,
+                also_cites=rule.also_cites,
+                kind=rule.kind,
+                severity=rule.severity,
+                subject=str(output.fields["subject"]),
+                responsible=None if responsible is None else str(responsible),
+                responsible_name=getattr(unit.record, "name", None) if unit else None,
+                as_of=program.as_of,
+                title=rule.title,
+                message=Text(zh=output.message[0], en=output.message[1]),
+                facts=_rests_on(output, outputs, facts, program),
+                chain=[link for link in chain if link is not None],
+            )
+        )
+    findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.rule, f.subject, f.fingerprint))
+    return ScanResult(
+        stamp=Stamp(
+            tool=tool,
+            engine=engine,
+            as_of=program.as_of,
+            facts_digest=facts.digest,
+            rules_version=program.version,
+            params_digest=hashlib.sha256(json.dumps(program.params, sort_keys=True).encode()).hexdigest()[
+                :16
+            ],
+            result_version=RESULT_VERSION,
+        ),
+        findings=findings,
+        derived=[
+            DerivedFact(
+                kind=o.kind,
+                key=o.key,
+                rule=o.rule,
+                finding=o.finding,
+                values=_values(o.kind, tuple(sorted(o.fields)), o.fields, program),
+            )
+            for o in outputs.values()
+            if o.kind != FINDING_KIND
+        ],
+        scores=_scores(outputs, facts, program.params),
+        counts={
+            "by_severity": dict(sorted(Counter(f.severity for f in findings).items())),
+            "by_rule": dict(sorted(Counter(f.rule for f in findings).items())),
+            "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
+        },
+        facts=dict(sorted(Counter(f.record.kind for f in facts.facts).items())),
+    )
+
+
+def _values(
+    kind: str, fields: tuple[str, ...], source: Mapping[str, Any], program: Program
+) -> dict[str, Any]:
+    dates = program.date_fields.get(kind, frozenset())
+    values = {}
+    for name in fields:
+        value = source.get(name)
+        if isinstance(value, list):
+            value = list(value)
+        elif name in dates and isinstance(value, int):
+            value = day_date(value)
+        values[name] = value
+    return values
+
+
+def _fact_ref(basis: Basis, facts: FactSet, program: Program) -> FactRef | None:
+    fact = facts.find(basis.kind, basis.key)
+    if fact is None:
+        return None
+    record = fact.record.model_dump()
+    values = {name: record.get(name) for name in basis.fields if name != "key"}
+    return FactRef(
+        kind=basis.kind, key=basis.key, file=fact.location.path, line=fact.location.line, values=values
+    )
+
+
+def _rests_on(
+    output: Output, outputs: Mapping[tuple[str, str], Output], facts: FactSet, program: Program
+) -> list[FactRef]:
+    """The recorded facts under a result, through its whole chain, each once, in a fixed order."""
+    found: dict[tuple[str, str], FactRef] = {}
+    stack = list(output.basis)
+    seen: set[tuple[str, str]] = set()
+    while stack:
+        basis = stack.pop()
+        if (basis.kind, basis.key) in seen:
+            continue
+        seen.add((basis.kind, basis.key))
+        if basis.kind in MODELS:
+            ref = _fact_ref(basis, facts, program)
+            if ref is not None:
+                found[(basis.kind, basis.key)] = ref
+        elif (basis.kind, basis.key) in outputs:
+            stack.extend(outputs[(basis.kind, basis.key)].basis)
+    return [found[key] for key in sorted(found)]
+
+
+def _link(
+    basis: Basis,
+    outputs: Mapping[tuple[str, str], Output],
+    facts: FactSet,
+    program: Program,
+    path: set[tuple[str, str]],
+) -> ChainLink | None:
+    output = outputs.get((basis.kind, basis.key))
+    if output is None or (basis.kind, basis.key) in path:
+        return None
+    inner = path | {(basis.kind, basis.key)}
+    rests_on = [_link(b, outputs, facts, program, inner) for b in output.basis if b.kind not in MODELS]
+    fields = tuple(sorted(output.fields)) if output.kind != FINDING_KIND else ("rule", "subject")
+    return ChainLink(
+        kind=output.kind,
+        key=output.key,
+        rule=output.rule,
+        finding=output.finding if output.kind != FINDING_KIND else output.key,
+        values=_values(output.kind, fields, output.fields, program),
+        rests_on=[link for link in rests_on if link is not None],
+    )
+
+
+def _scores(
+    outputs: Mapping[tuple[str, str], Output], facts: FactSet, params: Mapping[str, Any]
+) -> list[UnitScore]:
+    base = float(params.get("score_base", 100))
+    floor = float(params.get("score_floor", 0))
+    charged: dict[str, list[Deduction]] = {}
+    for output in outputs.values():
+        if output.kind == DEDUCTION_KIND and output.fields.get("unit") is not None:
+            deduction = Deduction(
+                finding=str(output.fields.get("finding", output.key)),
+                rule=str(output.fields.get("rule", output.rule)),
+                points=float(output.fields.get("points") or 0),
+            )
+            charged.setdefault(str(output.fields["unit"]), []).append(deduction)
+    scores = []
+    for fact in facts.of_kind("unit"):
+        items = sorted(charged.get(fact.record.key, []), key=lambda d: (d.rule, d.finding))
+        deducted = sum(d.points for d in items)
+        name = str(getattr(fact.record, "name", fact.record.key))
+        scores.append(
+            UnitScore(
+                unit=fact.record.key,
+                name=name,
+                score=max(floor, base - deducted),
+                deducted=deducted,
+                deductions=items,
+            )
+        )
+    scores.sort(key=lambda s: (s.score, s.unit))
+    return scores

@@ -1,0 +1,154 @@
+"""Run a compiled program over a fact set: stratum by stratum, pass by pass, partitions in workers.
+
+Derived facts of one stratum are the input of the next (forward chaining across strata). Results of
+all partitions are merged by (kind, key) in an order-independent way, so the outcome does not
+depend on partition sizes, worker counts or input order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from checker import engine
+from checker.compiler import FINDING_FIELDS, FINDING_KIND, Pass, Program
+from checker.evaluate import Output, outputs_for
+from checker.partition import DEFAULT_TARGET, normalise, partition
+from checker.workers import run_tasks
+from facts.loaders import FactSet
+
+MAX_FACTS_PER_TASK = 50_000
+"""Facts one worker asserts before it exits: about 400 MB of engine memory (PITFALLS.md #5)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    partition_size: int = DEFAULT_TARGET
+    progress: Callable[[str, int, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class RunStats:
+    passes: int
+    partitions: int
+    tasks: int
+    asserted: int
+    salted: int
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything the rules derived, findings included, by (kind, key)."""
+
+    outputs: dict[tuple[str, str], Output]
+    stats: RunStats
+
+
+@dataclass(frozen=True)
+class _Task:
+    step: int
+    partitions: tuple[int, ...]
+    label: str
+
+
+def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> Derivation:
+    options = options or RunOptions()
+    available = normalise(facts, program.base_kinds)
+    outputs: dict[tuple[str, str], Output] = {}
+    totals = [0, 0, 0, 0]
+    for stratum in sorted({step.stratum for step in program.passes}):
+        produced: list[Output] = []
+        for step in (s for s in program.passes if s.stratum == stratum):
+            results, counts = _run_pass(program, step, available, options)
+            produced += results
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        merged = _merge(produced)
+        outputs.update(merged)
+        for (kind, _), output in sorted(merged.items()):
+            available.setdefault(kind, []).append(engine_fact(output))
+    stats = RunStats(len(program.passes), *totals)
+    return Derivation(dict(sorted(outputs.items())), stats)
+
+
+def engine_fact(output: Output) -> engine.Fact:
+    """A derived fact as later strata see it (findings: their declared fields only)."""
+    names = FINDING_FIELDS if output.kind == FINDING_KIND else tuple(output.fields)
+    values = {name: output.fields[name] for name in names if output.fields.get(name) is not None}
+    return {**values, "kind": output.kind, "key": output.key}
+
+
+def _run_pass(
+    program: Program, step: Pass, available: dict[str, list[engine.Fact]], options: RunOptions
+) -> tuple[list[Output], list[int]]:
+    partitions = partition(step, available, options.partition_size)
+    tasks = _tasks(step, partitions)
+    definition = step.durable_ruleset()
+
+    def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
+        matches, stats = engine.run_partitions(definition, [partitions[i] for i in task.partitions])
+        results: list[Output] = []
+        for rule in step.rules:
+            results += outputs_for(rule, matches[rule.id], program)
+        return results, stats
+
+    report = options.progress
+
+    def progress(done: int, total: int) -> None:
+        if report is not None:
+            report(step.name, done, total)
+
+    done = run_tasks(tasks, work, jobs=options.jobs, label=lambda t: t.label, progress=progress)
+    results = [output for outputs, _ in done for output in outputs]
+    asserted = sum(stats.asserted for _, stats in done)
+    salted = sum(stats.salted for _, stats in done)
+    return results, [len(partitions), len(tasks), asserted, salted]
+
+
+def _tasks(step: Pass, partitions: Sequence[Sequence[engine.Fact]]) -> list[_Task]:
+    tasks: list[_Task] = []
+    current: list[int] = []
+    size = 0
+    for index, facts in enumerate(partitions):
+        if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > MAX_FACTS_PER_TASK):
+            tasks.append(_task(step, current))
+            current, size = [], 0
+        current.append(index)
+        size += len(facts)
+    if current:
+        tasks.append(_task(step, current))
+    return tasks
+
+
+def _task(step: Pass, indexes: list[int]) -> _Task:
+    rules = ", ".join(rule.id for rule in step.rules)
+    return _Task(0, tuple(indexes), f"pass {step.name} ({rules}) partitions {indexes[0]}-{indexes[-1]}")
+
+
+def _canonical(output: Output) -> str:
+    return json.dumps(
+        [output.rule, output.fields, output.message, output.finding],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def _merge(produced: list[Output]) -> dict[tuple[str, str], Output]:
+    """One output per (kind, key): the same rule and subject from several partitions or firings is one
+    result, resting on everything that led to it; which one is kept does not depend on order."""
+    merged: dict[tuple[str, str], Output] = {}
+    for output in produced:
+        key = (output.kind, output.key)
+        if key not in merged:
+            merged[key] = output
+            continue
+        kept = merged[key]
+        first = min((kept, output), key=_canonical)
+        basis = tuple(sorted(set(kept.basis) | set(output.basis)))
+        merged[key] = Output(
+            first.rule, first.kind, first.key, first.fields, basis, first.finding, first.message
+        )
+    return merged

@@ -1,0 +1,49 @@
+"""The scan pipeline, read top to bottom like its diagram in docs/ARCHITECTURE.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from checker.compiler import compile_rules
+from checker.engine import engine_version
+from checker.findings import ScanResult, collect
+from checker.partition import DEFAULT_TARGET
+from checker.rules import load_rules
+from checker.run import RunOptions, run
+from facts.loaders import load_facts
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    jobs: int | None = None
+    partition_size: int = DEFAULT_TARGET
+    params: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str, int, int], None] | None = None
+
+
+def scan(
+    fact_paths: Sequence[str | Path], rule_dir: str | Path, as_of: dt.date, options: ScanOptions | None = None
+) -> ScanResult:
+    options = options or ScanOptions()
+    facts = load_facts(fact_paths)  # facts/: parse + validate, keeps file:line
+    rules = load_rules(rule_dir)  # checker/: parse + validate rule files
+    program = compile_rules(rules, as_of, options.params)  # engine-neutral
+    run_options = RunOptions(partition_size=options.partition_size, progress=options.progress)
+    if options.jobs:
+        run_options = RunOptions(
+            jobs=options.jobs, partition_size=options.partition_size, progress=options.progress
+        )
+    derived = run(program, facts, run_options)  # the only stage that touches durable
+    return collect(derived, program, facts, tool=tool_version(), engine=engine_version())
+
+
+def tool_version() -> str:
+    try:
+        return f"rivercheck {version('rivercheck')}"
+    except PackageNotFoundError:
+        return "rivercheck (not installed)"

@@ -1,0 +1,1 @@
+"""rivercheck's facts: strict models of the office's records and the loaders that read them."""

@@ -1,0 +1,147 @@
+"""Strict models of the records a river chief office keeps (the facts rules are checked against).
+
+Every model forbids unknown fields and is frozen: a misspelt column is an error, never a silent
+default. Keys are the records' own identifiers; references between records are by key and are
+checked by the loader (`facts.loaders.check_references`). Models do no I/O and never import the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+Key = Annotated[str, StringConstraints(pattern=r"^[^\s,;]{1,64}$")]
+"""A record's identifier: 1-64 characters, no spaces, commas or semicolons (Chinese is fine)."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Level = Literal["市", "区", "街镇", "村居"]
+"""Administrative level of a waterbody or chief: city, district, town or subdistrict, village."""
+
+
+class Record(BaseModel):
+    """Base of every fact record: strict, frozen, keyed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    kind: ClassVar[str]
+    """The fact kind rules name (`fact: problem`)."""
+    references: ClassVar[dict[str, str]] = {}
+    """Field -> fact kind whose key it holds (lists hold several keys)."""
+
+    key: Key
+
+
+class Waterbody(Record):
+    """A river, lake or other waterbody with a chief (河湖)."""
+
+    kind: ClassVar[str] = "waterbody"
+    name: Name
+    level: Level
+    district: Name | None = None
+    basin: Literal["长江", "太湖"] | None = None
+    cross_provincial: bool = False
+
+
+class Chief(Record):
+    """A river or lake chief (河长/湖长) or general chief (总河长), with the waterbodies in their charge."""
+
+    kind: ClassVar[str] = "chief"
+    references: ClassVar[dict[str, str]] = {"waterbodies": "waterbody"}
+    name: Name
+    level: Level
+    role: Literal["总河长", "副总河长", "河长", "湖长"]
+    in_post_from: dt.date
+    in_post_to: dt.date | None = None
+    waterbodies: list[Key] = []
+
+    @model_validator(mode="after")
+    def _post_dates_in_order(self) -> Chief:
+        if self.in_post_to is not None and self.in_post_to < self.in_post_from:
+            raise ValueError(f"in_post_to {self.in_post_to} is before in_post_from {self.in_post_from}")
+        return self
+
+
+class Unit(Record):
+    """An office or unit that can be assigned problems, interviewed and assessed."""
+
+    kind: ClassVar[str] = "unit"
+    references: ClassVar[dict[str, str]] = {"parent": "unit"}
+    name: Name
+    type: Literal["office", "member_unit", "district_government", "lower_office"]
+    district: Name | None = None
+    parent: Key | None = None
+
+
+ProblemStatus = Literal["registered", "assigned", "in_progress", "rectified", "signed_off"]
+BasinMechanism = Literal[
+    "yangtze_joint_meeting",  # 长江流域省级河湖长联席会议机制
+    "taihu_joint_meeting",  # 太湖流域省级河湖长联席会议机制
+    "changjiang_commission",  # 水利部长江水利委员会
+    "taihu_basin_authority",  # 水利部太湖流域管理局
+]
+
+
+class Problem(Record):
+    """A problem in an office's ledger (问题台账): where, what, who rectifies it, by when, and its state."""
+
+    kind: ClassVar[str] = "problem"
+    references: ClassVar[dict[str, str]] = {
+        "waterbody": "waterbody",
+        "office": "unit",
+        "assignee": "unit",
+        "escalated_to": "chief",
+    }
+    waterbody: Key
+    source: Literal["inspection", "unannounced_visit", "complaint", "patrol", "assigned", "survey"]
+    category: Name
+    severity: Literal["general", "major"]
+    scope: Literal["individual", "policy", "cross_provincial"] = "individual"
+    found_on: dt.date
+    office: Key
+    """The river chief office whose ledger holds the problem (it routes and escalates it)."""
+    assignee: Key | None = None
+    """The unit that must rectify it."""
+    escalated_to: list[Key] = []
+    """Chiefs the problem was submitted to (提请主持研究)."""
+    basin_referral: BasinMechanism | None = None
+    target: Name | None = None
+    deadline: dt.date | None = None
+    status: ProblemStatus
+    signed_off_on: dt.date | None = None
+    verified: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Problem:
+        if self.deadline is not None and self.deadline < self.found_on:
+            raise ValueError(f"deadline {self.deadline} is before found_on {self.found_on}")
+        if self.signed_off_on is not None and self.signed_off_on < self.found_on:
+            raise ValueError(f"signed_off_on {self.signed_off_on} is before found_on {self.found_on}")
+        return self
+
+
+class Interview(Record):
+    """An interview (约谈) held with a unit's head, with the problems it was about."""
+
+    kind: ClassVar[str] = "interview"
+    references: ClassVar[dict[str, str]] = {"unit": "unit", "problems": "problem"}
+    unit: Key
+    held_on: dt.date
+    reason: Name | None = None
+    problems: list[Key] = []
+
+
+MODELS: dict[str, type[Record]] = {
+    model.kind: model for model in (Waterbody, Chief, Unit, Problem, Interview)
+}
+"""Every fact kind by name."""
+
+FILE_STEMS: dict[str, str] = {
+    "waterbodies": "waterbody",
+    "chiefs": "chief",
+    "units": "unit",
+    "problems": "problem",
+    "interviews": "interview",
+}
+"""A fact file's name says its kind: `problems.yaml`, `problems-2026.csv`, `chiefs_pudong.jsonl`."""
