@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from checker.errors import CheckerError, EngineError
+from checker.errors import CheckerError, EngineError, Location
 from checker.render import render_json, render_table
 from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
@@ -165,11 +165,21 @@ def _shown(path: Path) -> Path:
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written report."""
     directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise CheckerError.at(
+            Location(str(path)), "output-write", f"cannot write the report here: {error.strerror}"
+        ) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise CheckerError.at(
+            Location(str(path)), "output-write", f"cannot write the report: {error.strerror}"
+        ) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -80,7 +80,7 @@ class CompiledRule:
     used_fields: dict[str, tuple[str, ...]]
     """Per bound pattern, the fields the rule looked at (the values that mattered)."""
     stratum: int = 0
-    scheme: dict[str, str] = field(default_factory=dict)
+    scheme: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def residual(self) -> tuple[tuple[str, Comparison], ...]:
@@ -110,8 +110,8 @@ class Pass:
     name: str
     stratum: int
     rules: tuple[CompiledRule, ...]
-    partition: dict[str, str]
-    """Fact kind -> the field whose value picks the partition (kinds not named: their key)."""
+    partition: dict[str, tuple[str, ...]]
+    """Fact kind -> the fields whose values pick the partition (kinds not named: their key)."""
 
     @property
     def kinds(self) -> set[str]:
@@ -370,7 +370,7 @@ class _Checker:
             except ex.ExprError as error:
                 self.error(place, "bad-expression", str(error))
                 continue
-            comparisons.append(Comparison(field_name, op, rest))
+            comparisons.append(Comparison(field_name, op, ex.substitute(rest, constants)))
             self.used.setdefault(name, set()).add(field_name)
         return CompiledPattern(name, kind, negated, tuple(comparisons))
 
@@ -535,7 +535,7 @@ class _Checker:
             if root == "params" and field_name in self.declared:
                 continue
             if root in available and (
-                not field_name or (root in self.bound and field_name in self.fields[self.bound[root]])
+                not field_name or (root in self.bound and field_name in self.fields.get(self.bound[root], ()))
             ):
                 if field_name:
                     self.used.setdefault(root, set()).add(field_name)
@@ -642,8 +642,13 @@ def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, 
     return strata
 
 
-def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, str]:
-    """Kind -> field such that every combination the rule can match shares one partition value."""
+def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, tuple[str, ...]]:
+    """Kind -> fields such that every combination the rule can match shares one partition value.
+
+    Each class of fields joined by equality that reaches every pattern is one such field per kind;
+    when several do (waterbody and category), the partition is by all of them, which keeps
+    partitions small. A counting rule is partitioned only by classes it groups by.
+    """
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(node: tuple[str, str]) -> tuple[str, str]:
@@ -669,17 +674,18 @@ def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, str]:
                 if ref.root in names and ref.field:
                     group_nodes.add((ref.root, ref.field))
                     classes.setdefault(find((ref.root, ref.field)), {(ref.root, ref.field)})
+    scheme: dict[str, tuple[str, ...]] = {}
     for members in sorted(classes.values(), key=lambda m: sorted(m)):
         covered = {name for name, _ in members}
         if covered != set(names) or (group_nodes and not group_nodes & members):
             continue
-        scheme: dict[str, str] = {}
-        consistent = True
-        for pattern in rule.patterns:
-            field_name = min(f for n, f in members if n == pattern.name)
-            consistent &= scheme.setdefault(pattern.kind, field_name) == field_name
-        if consistent:
-            return scheme
+        fields = {p.kind: min(f for n, f in members if n == p.name) for p in rule.patterns}
+        if all(min(f for n, f in members if n == p.name) == fields[p.kind] for p in rule.patterns):
+            # every class that covers all patterns narrows the partition: joined facts share them all
+            for kind, field_name in fields.items():
+                scheme[kind] = (*scheme.get(kind, ()), field_name)
+    if scheme:
+        return scheme
     problems.append(
         Diagnostic(
             rule.loaded.source.where(("when",)),
@@ -694,14 +700,14 @@ def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, str]:
 
 
 def _passes(rules: list[CompiledRule]) -> tuple[Pass, ...]:
-    passes: list[tuple[int, list[CompiledRule], dict[str, str]]] = []
+    passes: list[tuple[int, list[CompiledRule], dict[str, tuple[str, ...]]]] = []
     ordered = sorted(rules, key=lambda r: (r.stratum, not r.scheme, r.id))
     for rule in ordered:
         for stratum, members, scheme in passes:
             if stratum != rule.stratum:
                 continue
-            wanted = rule.scheme or {kind: scheme.get(kind, "key") for kind in rule.matched_kinds()}
-            if all(scheme.get(kind, field_name) == field_name for kind, field_name in wanted.items()):
+            wanted = rule.scheme or {kind: scheme.get(kind, ("key",)) for kind in rule.matched_kinds()}
+            if all(scheme.get(kind, fields) == fields for kind, fields in wanted.items()):
                 members.append(rule)
                 scheme.update(wanted)
                 break

@@ -4,7 +4,7 @@ durable-rules 2.0.28 has sharp edges (../shared/durable-rules/PITFALLS.md, and d
 the ones found here). Each is handled once, below, and tested in tests/test_engine.py:
 
  1. refused facts: a fact refused as "already observed" gets a salted internal id and is asserted
-    again (the engine compares 32-bit hashes of ids only); retries are counted;
+    again (the engine compares 32-bit FNV-1a hashes of ids only); retries are counted;
  2. quadratic sessions: each partition is its own session (sid), kept small by `checker.partition`;
  3. joins on `id`: facts carry their own `key`; the compiler joins on fields, never `id` or `sid`;
  4. unhandled facts: a fact no rule matches is normal; facts are asserted one at a time, never in
@@ -94,16 +94,16 @@ def _recorder(rule: str, matches: Matches, failures: list[str]) -> Callable[[Any
     def record(closure: Any) -> None:
         try:
             bound = closure._m  # the bound facts by pattern name (durable's Closure keeps them here)
-            matches[rule].append(
-                {
-                    name: {k: v for k, v in fact.items() if k not in ENGINE_FIELDS}
-                    for name, fact in bound.items()
-                }
-            )
+            matches[rule].append({name: plain(fact) for name, fact in bound.items()})
         except Exception as error:  # noqa: BLE001 - kept and raised after the assert (pitfall 9)
             failures.append(f"rule {rule}: {type(error).__name__}: {error}")
 
     return record
+
+
+def plain(fact: dict[str, Any]) -> dict[str, Any]:
+    """A matched fact without the engine's own fields."""
+    return {k: v for k, v in fact.items() if k not in ENGINE_FIELDS}
 
 
 def _assert(host: Any, ruleset: str, fact: Fact, sequence: int, ids: Callable[[int], str]) -> int:

@@ -75,9 +75,10 @@ def partition(
     shadows: list[list[Fact]] = [[] for _ in range(count)]
     plain: list[list[Fact]] = [[] for _ in range(count)]
     for kind in sorted(step.kinds):
-        field = step.partition.get(kind, "key")
+        fields = step.partition.get(kind, ("key",))
         for fact in facts.get(kind, ()):
-            value = fact.get(field, fact.get("key"))
+            values = tuple(fact.get(field) for field in fields)
+            value = values if None not in values else fact.get("key")  # cannot join: any partition
             bucket = zlib.crc32(str(value).encode()) % count
             if kind in negated:
                 shadows[bucket].append({**fact, "kind": shadow(kind)})

@@ -106,7 +106,9 @@ def _convert(
         for key_node, value_node in node.value:
             _check_tag(key_node, path)
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Diagnostic(_place(key_node, path), "yaml-key", "a mapping key must be a plain name"))
+                problems.append(
+                    Diagnostic(_place(key_node, path), "yaml-key", "a mapping key must be a plain name")
+                )
                 continue
             key = str(key_node.value)  # as written: `yes` stays "yes", `1001` stays "1001"
             if key in result:

@@ -1,0 +1,318 @@
+"""Every durable-rules pitfall the adapter works around, each with a test that fails without it.
+
+Numbers refer to ../shared/durable-rules/PITFALLS.md (1-9) and docs/engine.md (10-11).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from durable import engine as durable
+
+from checker import engine
+from checker.compiler import Program, compile_rules, in_engine
+from checker.errors import CheckerError, EngineError
+from checker.partition import engine_facts, partition
+from checker.rules import load_rules
+from checker.run import RunOptions, run
+from checker.workers import run_tasks
+from facts.loaders import load_facts
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+AS_OF = dt.date(2026, 11, 26)
+COLLIDING_IDS = ("f6059", "f264602")
+"""Two ids whose 32-bit FNV-1a hashes are equal: durable-rules refuses the second as observed."""
+
+MATCH_V = {"R": {"all": [{"m": {"$and": [{"kind": "x"}, {"$gt": {"v": 0}}]}}]}}
+
+
+def write_rules(folder: Path, *rules: dict[str, Any], params: dict[str, Any] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for rule in rules:
+        (folder / f"{rule['id']}.yaml").write_text(yaml.safe_dump(rule, allow_unicode=True), encoding="utf-8")
+    (folder / "params.yaml").write_text(yaml.safe_dump(params or {}, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def rule(rule_id: str, when: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "article": 25,
+        "gist": "g",
+        "title": {"zh": "t", "en": "t"},
+        "kind": "overdue",
+        "severity": "high",
+        "when": when,
+        "then": extra.pop(
+            "then", {"finding": {"subject": f"${when[0]['bind']}.key", "message": {"zh": "m", "en": "m"}}}
+        ),
+        **extra,
+    }
+
+
+def compile_folder(folder: Path) -> Program:
+    return compile_rules(load_rules(folder), AS_OF)
+
+
+# 1 -------------------------------------------------------------------------------------------------
+
+
+def test_1_the_engine_really_refuses_a_colliding_id() -> None:
+    host = durable.Host()
+    host.set_rulesets({"collide": {"r": {"all": [{"m": {"$ex": {"v": 1}}}], "run": lambda c: None}}})
+    host.assert_fact("collide", {"id": COLLIDING_IDS[0], "v": 1})
+    with pytest.raises(durable.MessageObservedException):
+        host.assert_fact("collide", {"id": COLLIDING_IDS[1], "v": 2})
+
+
+def test_1_a_refused_fact_is_asserted_again_with_a_salted_id() -> None:
+    facts = [{"kind": "x", "key": "a", "v": 1}, {"kind": "x", "key": "b", "v": 2}]
+    matches, stats = engine.run_partitions(MATCH_V, [facts], ids=lambda n: COLLIDING_IDS[n])
+    assert sorted(m["m"]["key"] for m in matches["R"]) == ["a", "b"]
+    assert stats.salted == 1
+    assert stats.asserted == 2
+
+
+# 2 -------------------------------------------------------------------------------------------------
+
+
+def test_2_partitions_keep_sessions_small(tmp_path: Path) -> None:
+    folder = write_rules(
+        tmp_path / "rules", rule("X-ONE", [{"bind": "p", "fact": "problem", "where": {"status": "assigned"}}])
+    )
+    step = compile_folder(folder).passes[0]
+    facts = {"problem": [{"kind": "problem", "key": f"P-{n}", "status": "assigned"} for n in range(10_000)]}
+    parts = partition(step, facts, target=2_000)
+    assert len(parts) == 5
+    assert sum(len(p) for p in parts) == 10_000
+    assert max(len(p) for p in parts) < 3_000
+
+
+# 3 -------------------------------------------------------------------------------------------------
+
+
+def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
+    when = [
+        {"bind": "p", "fact": "problem", "where": {"status": "assigned"}},
+        {"bind": "u", "fact": "unit", "where": {"key": "$p.assignee"}},
+    ]
+    step = compile_folder(write_rules(tmp_path / "rules", rule("X-JOIN", when))).passes[0]
+    definition = step.durable_ruleset()
+    assert {"key": {"p": "assignee"}} in definition["X-JOIN"]["all"][1]["u"]["$and"]
+    assert '"id"' not in json.dumps(definition)
+    facts = [
+        {"kind": "unit", "key": "U-1"},
+        {"kind": "problem", "key": "P-1", "status": "assigned", "assignee": "U-1"},
+        {"kind": "problem", "key": "P-2", "status": "assigned", "assignee": "U-2"},
+    ]
+    matches, _ = engine.run_partitions(definition, [facts])
+    assert [(m["p"]["key"], m["u"]["key"]) for m in matches["X-JOIN"]] == [("P-1", "U-1")]
+
+
+def test_3_a_rule_cannot_join_on_the_engine_id(tmp_path: Path) -> None:
+    when = [
+        {"bind": "p", "fact": "problem"},
+        {"bind": "u", "fact": "unit", "where": {"key": "$p.id"}},
+    ]
+    with pytest.raises(CheckerError) as error:
+        compile_folder(write_rules(tmp_path / "rules", rule("X-ID", when)))
+    assert "a problem has no field 'id'" in error.value.render()
+
+
+# 4 -------------------------------------------------------------------------------------------------
+
+
+def test_4_facts_no_rule_matches_are_normal_and_lose_nothing() -> None:
+    facts = [{"kind": "x", "key": f"k{n}", "v": n % 2} for n in range(1_000)]
+    matches, stats = engine.run_partitions(MATCH_V, [facts])
+    assert len(matches["R"]) == 500
+    assert stats.asserted == 1_000
+
+
+# 5 -------------------------------------------------------------------------------------------------
+
+
+def test_5_one_host_never_holds_more_sessions_than_the_engine_allows() -> None:
+    with pytest.raises(EngineError, match="at most"):
+        engine.run_partitions(MATCH_V, [[{"kind": "x", "key": "k", "v": 1}]] * (engine.MAX_SIDS + 1))
+
+
+def test_5_many_partitions_are_split_over_worker_processes(tmp_path: Path) -> None:
+    facts_dir = tmp_path / "facts"
+    facts_dir.mkdir()
+    units = [{"key": "U-1", "name": "u", "type": "office"}]
+    waterbodies = [{"key": "W-1", "name": "w", "level": "区"}]
+    problems = [
+        {"key": f"P-{n}", "waterbody": "W-1", "source": "patrol", "category": "c", "severity": "general",
+         "found_on": "2026-01-01", "office": "U-1", "status": "assigned"}
+        for n in range(1_200)
+    ]  # fmt: skip
+    for name, records in (("units", units), ("waterbodies", waterbodies), ("problems", problems)):
+        (facts_dir / f"{name}.json").write_text(json.dumps(records), encoding="utf-8")
+    folder = write_rules(
+        tmp_path / "rules", rule("X-ONE", [{"bind": "p", "fact": "problem", "where": {"status": "assigned"}}])
+    )
+    derivation = run(compile_folder(folder), load_facts([facts_dir]), RunOptions(jobs=2, partition_size=1))
+    partitions = derivation.stats.partitions
+    assert partitions > engine.MAX_SIDS  # 1,200 hash buckets, some of them empty
+    assert derivation.stats.tasks == -(-partitions // engine.MAX_SIDS)  # at most MAX_SIDS sessions a worker
+    assert sum(1 for kind, _ in derivation.outputs if kind == "finding") == 1_200
+
+
+def test_5_every_task_runs_in_a_process_that_exits() -> None:
+    pids = run_tasks([1, 2, 3], lambda _: os.getpid(), jobs=2)
+    assert len(set(pids)) == 3
+    assert os.getpid() not in pids
+
+
+def test_5_a_worker_that_dies_is_an_error_naming_its_task() -> None:
+    def die(task: int) -> int:
+        if task == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return task
+
+    with pytest.raises(EngineError, match=r"worker for partitions 2 died \(killed by signal 9\)"):
+        run_tasks([1, 2, 3], die, jobs=1, label=lambda t: f"partitions {t}")
+
+
+# 6 -------------------------------------------------------------------------------------------------
+
+
+def test_6_each_run_has_its_own_host_and_ruleset() -> None:
+    other = {"R": {"all": [{"m": {"$and": [{"kind": "x"}, {"$lt": {"v": 0}}]}}]}}
+    facts = [{"kind": "x", "key": "a", "v": 1}, {"kind": "x", "key": "b", "v": -1}]
+    first, _ = engine.run_partitions(MATCH_V, [facts])
+    second, _ = engine.run_partitions(other, [facts])
+    assert [m["m"]["key"] for m in first["R"]] == ["a"]
+    assert [m["m"]["key"] for m in second["R"]] == ["b"]
+
+
+# 7 -------------------------------------------------------------------------------------------------
+
+
+def test_7_arithmetic_on_the_left_is_moved_right_and_folded(tmp_path: Path) -> None:
+    when = [{"bind": "p", "fact": "problem", "test": ["$as_of - $p.deadline > 30"]}]
+    step = compile_folder(write_rules(tmp_path / "rules", rule("X-ARITH", when))).passes[0]
+    condition = step.durable_ruleset()["X-ARITH"]["all"][0]["p"]["$and"][1]
+    as_of = (AS_OF - dt.date(1970, 1, 1)).days
+    assert condition == {"$lt": {"deadline": as_of - 30}}
+    facts = [{"kind": "problem", "key": k, "deadline": as_of - d} for k, d in (("A", 30), ("B", 31))]
+    matches, _ = engine.run_partitions(step.durable_ruleset(), [facts])
+    assert [m["p"]["key"] for m in matches["X-ARITH"]] == ["B"]
+
+
+# 8 -------------------------------------------------------------------------------------------------
+
+
+def test_8_dates_reach_the_engine_as_day_numbers() -> None:
+    (fact,) = engine_facts("problem", {"key": "P-1", "deadline": dt.date(1970, 1, 31), "assignee": None})
+    assert fact == {"kind": "problem", "key": "P-1", "deadline": 30}
+
+
+# 9 -------------------------------------------------------------------------------------------------
+
+
+def test_9_an_error_inside_an_action_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(fact: dict[str, Any]) -> dict[str, Any]:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(engine, "plain", broken)
+    with pytest.raises(EngineError, match="rule R: ValueError: boom"):
+        engine.run_partitions(MATCH_V, [[{"kind": "x", "key": "a", "v": 1}]])
+
+
+# 10, 11 --------------------------------------------------------------------------------------------
+
+
+def test_10_11_only_constant_tests_and_equality_joins_reach_the_engine() -> None:
+    program = compile_rules(load_rules(RULES), AS_OF)
+    for step in program.passes:
+        text = json.dumps(step.durable_ruleset())
+        assert "$add" not in text and "$sub" not in text and '"$m"' not in text
+        for rule_ in step.rules:
+            for pattern in rule_.patterns:
+                for comparison in pattern.comparisons:
+                    if in_engine(comparison) and comparison.op != "eq":
+                        assert comparison.value.__class__.__name__ == "Const"
+
+
+def test_10_11_ordering_against_a_joined_fact_is_checked_after_the_match(tmp_path: Path) -> None:
+    when = [
+        {"bind": "a", "fact": "problem", "where": {"status": "signed_off"}},
+        {
+            "bind": "b",
+            "fact": "problem",
+            "where": {"waterbody": "$a.waterbody", "found_on": {"gt": "$a.signed_off_on"}},
+        },
+    ]
+    folder = write_rules(tmp_path / "rules", rule("X-AFTER", when))
+    program = compile_folder(folder)
+    assert program.rules[0].residual  # the ordering comparison is kept out of the engine
+    facts_dir = tmp_path / "facts"
+    facts_dir.mkdir()
+    base = {"source": "patrol", "category": "c", "severity": "general", "office": "U-1"}
+    problems = [
+        {
+            "key": "P-1",
+            "waterbody": "W-1",
+            "found_on": "2026-01-01",
+            "status": "signed_off",
+            "signed_off_on": "2026-02-01",
+        },
+        {"key": "P-2", "waterbody": "W-1", "found_on": "2026-03-01", "status": "assigned"},  # after: matches
+        {"key": "P-3", "waterbody": "W-1", "found_on": "2026-01-15", "status": "assigned"},  # before: no
+        {
+            "key": "P-4",
+            "waterbody": "W-2",
+            "found_on": "2026-03-01",
+            "status": "signed_off",
+        },  # no sign-off date
+        {"key": "P-5", "waterbody": "W-2", "found_on": "2026-03-02", "status": "assigned"},
+    ]
+    (facts_dir / "problems.json").write_text(json.dumps([{**base, **p} for p in problems]), encoding="utf-8")
+    (facts_dir / "units.json").write_text(json.dumps([{"key": "U-1", "name": "u", "type": "office"}]))
+    (facts_dir / "waterbodies.json").write_text(
+        json.dumps([{"key": w, "name": w, "level": "区"} for w in ("W-1", "W-2")]), encoding="utf-8"
+    )
+    derivation = run(program, load_facts([facts_dir]), RunOptions(jobs=1))
+    found = sorted(o.fields["subject"] for (kind, _), o in derivation.outputs.items() if kind == "finding")
+    assert found == ["P-1"]
+
+
+def test_11_a_negated_pattern_may_not_compare_with_other_facts_by_order(tmp_path: Path) -> None:
+    when = [
+        {"bind": "p", "fact": "problem"},
+        {"not": {"fact": "interview", "where": {"unit": "$p.assignee", "held_on": {"gt": "$p.found_on"}}}},
+    ]
+    with pytest.raises(CheckerError) as error:
+        compile_folder(write_rules(tmp_path / "rules", rule("X-NOT", when)))
+    assert "negated-comparison" in error.value.render()
+
+
+# negation ------------------------------------------------------------------------------------------
+
+
+def test_negated_facts_are_seen_whatever_their_order_in_the_input(tmp_path: Path) -> None:
+    when = [
+        {"bind": "p", "fact": "problem"},
+        {"not": {"fact": "interview", "where": {"unit": "$p.assignee"}}},
+    ]
+    step = compile_folder(write_rules(tmp_path / "rules", rule("X-NEG", when))).passes[0]
+    facts = {
+        "problem": [
+            {"kind": "problem", "key": "P-1", "assignee": "U-1"},
+            {"kind": "problem", "key": "P-2", "assignee": "U-2"},
+        ],
+        "interview": [{"kind": "interview", "key": "I-1", "unit": "U-1"}],
+    }
+    (part,) = partition(step, facts)
+    assert part[0]["kind"] == "~interview"  # shadows first, whatever the input order
+    matches, _ = engine.run_partitions(step.durable_ruleset(), [part])
+    assert [m["p"]["key"] for m in matches["X-NEG"]] == ["P-2"]
