@@ -41,7 +41,7 @@ CASES = [
         "unknown_top_field",
         "when:\n  - {bind: p, fact: problem}\n" + OK_THEN + "severty: high\n",
         "unknown-field",
-        11,
+        13,
         "severty",
     ),
     (
