@@ -99,7 +99,7 @@ def test_2_partitions_keep_sessions_small(tmp_path: Path) -> None:
 
 
 def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
-    when = [
+    when: list[dict[str, Any]] = [
         {"bind": "p", "fact": "problem", "where": {"status": "assigned"}},
         {"bind": "u", "fact": "unit", "where": {"key": "$p.assignee"}},
     ]
@@ -117,7 +117,7 @@ def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
 
 
 def test_3_a_rule_cannot_join_on_the_engine_id(tmp_path: Path) -> None:
-    when = [
+    when: list[dict[str, Any]] = [
         {"bind": "p", "fact": "problem"},
         {"bind": "u", "fact": "unit", "where": {"key": "$p.id"}},
     ]
@@ -244,7 +244,7 @@ def test_10_11_only_constant_tests_and_equality_joins_reach_the_engine() -> None
 
 
 def test_10_11_ordering_against_a_joined_fact_is_checked_after_the_match(tmp_path: Path) -> None:
-    when = [
+    when: list[dict[str, Any]] = [
         {"bind": "a", "fact": "problem", "where": {"status": "signed_off"}},
         {
             "bind": "b",
@@ -287,7 +287,7 @@ def test_10_11_ordering_against_a_joined_fact_is_checked_after_the_match(tmp_pat
 
 
 def test_11_a_negated_pattern_may_not_compare_with_other_facts_by_order(tmp_path: Path) -> None:
-    when = [
+    when: list[dict[str, Any]] = [
         {"bind": "p", "fact": "problem"},
         {"not": {"fact": "interview", "where": {"unit": "$p.assignee", "held_on": {"gt": "$p.found_on"}}}},
     ]
@@ -300,7 +300,7 @@ def test_11_a_negated_pattern_may_not_compare_with_other_facts_by_order(tmp_path
 
 
 def test_negated_facts_are_seen_whatever_their_order_in_the_input(tmp_path: Path) -> None:
-    when = [
+    when: list[dict[str, Any]] = [
         {"bind": "p", "fact": "problem"},
         {"not": {"fact": "interview", "where": {"unit": "$p.assignee"}}},
     ]

@@ -75,7 +75,8 @@ CASES = [
     ),
     (
         "unknown_placeholder",
-        'when:\n  - {bind: p, fact: problem}\nthen:\n  finding:\n    subject: $p.key\n    message: {zh: "{p.key}", en: "{days}"}\n',
+        "when:\n  - {bind: p, fact: problem}\n"
+        'then:\n  finding:\n    subject: $p.key\n    message: {zh: "{p.key}", en: "{days}"}\n',
         "unknown-placeholder",
         12,
         "{days}",
