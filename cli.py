@@ -162,6 +162,16 @@ def _shown(path: Path) -> Path:
         return path
 
 
+def _file_mode(path: Path) -> int:
+    """The existing report's mode, or what a new file gets under the current umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written report."""
     directory = path.parent if str(path.parent) else Path(".")
@@ -174,6 +184,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, _file_mode(path))  # mkstemp makes it owner-only; a report is an ordinary file
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)

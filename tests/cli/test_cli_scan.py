@@ -236,3 +236,16 @@ def test_installed_script_bad_input_exits_2_on_stderr_only(tmp_path: Path) -> No
     assert process.stdout == ""
     assert f"{tmp_path / 'absent.yaml'}: fact-path:" in process.stderr
     assert "nothing was written" in process.stderr
+
+
+def test_output_file_gets_ordinary_permissions(tmp_path: Path) -> None:
+    """mkstemp creates owner-only files; the report must not inherit that."""
+    target = tmp_path / "report.json"
+    old = os.umask(0o022)
+    try:
+        CliRunner().invoke(
+            main, ["scan", "--as-of", "2026-11-26", "--format", "json", "--output", str(target)]
+        )
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
