@@ -81,8 +81,11 @@ def load_cases(rules_dir: str | Path) -> list[LoadedCase]:
     for path in sorted(Path(rules_dir).rglob(f"*{CASES_SUFFIX}")):
         rule = path.name[: -len(CASES_SUFFIX)]
         try:
-            located = load_yaml(str(path), path.read_text(encoding="utf-8"))
+            located = load_yaml(str(path), path.read_text(encoding="utf-8-sig"))
             cases = CaseFile.model_validate(located.data)
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Diagnostic(Location(str(path)), "file-read", f"cannot read case file: {error}"))
+            continue
         except CheckerError as error:
             problems.extend(error.diagnostics)
             continue

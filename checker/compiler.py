@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker import expr as ex
-from checker.errors import CheckerError, Diagnostic, did_you_mean
+from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.rules import Group, LoadedRule, Negation, Param, Pattern, RuleSet
 from facts.models import MODELS
 
@@ -29,6 +29,7 @@ FINDING_KIND = "finding"
 FINDING_FIELDS = ("key", "rule", "article", "type", "severity", "subject", "responsible")
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists")
 CONSTANT_ROOTS = ("as_of", "params")
+RESERVED_FIELDS = frozenset({"kind", "key", "id", "sid"})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -48,6 +49,8 @@ class Comparison:
     field: str
     op: str
     value: ex.Expr
+    or_missing: bool = False
+    """Also true when the fact has no such field (`in_post_to: {gte: $as_of, or_missing: true}`)."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,21 @@ class Program:
 def compile_rules(ruleset: RuleSet, as_of: dt.date, overrides: dict[str, Any] | None = None) -> Program:
     """Check and compile a rule set for a scan on `as_of`; every problem is reported with its place."""
     params = {name: param.value for name, param in ruleset.params.items()} | (overrides or {})
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = [
+        Diagnostic(
+            ruleset.params_source.where(()) if ruleset.params_source else Location(ruleset.folder),
+            "unknown-param",
+            f"parameter '{name}' is set but not declared in params.yaml",
+            help=did_you_mean(name, ruleset.params),
+        )
+        for name in sorted(set(overrides or {}) - set(ruleset.params))
+    ]
     fields, date_fields = _kind_fields(ruleset, problems)
     compiled = []
     for loaded in ruleset.rules:
-        rule = _Checker(loaded, fields, ruleset.params, problems).compile(params, day_number(as_of))
+        rule = _Checker(loaded, fields, date_fields, ruleset.params, problems).compile(
+            params, day_number(as_of)
+        )
         if rule is not None:
             compiled.append(rule)
     if problems:
@@ -234,6 +247,15 @@ def _kind_fields(
                 )
             )
             continue
+        for name in sorted(set(derive.set) & RESERVED_FIELDS):
+            problems.append(
+                Diagnostic(
+                    loaded.source.where(("then", "derive", "set", name)),
+                    "reserved-field",
+                    f"'{name}' is the engine's own field; a derived fact cannot set it",
+                    help="the derived fact's key is given by 'key:'; choose another name for the value",
+                )
+            )
         fields.setdefault(derive.fact, {"key"}).update(derive.set)
     return {kind: tuple(sorted(names)) for kind, names in fields.items()}, dates
 
@@ -245,11 +267,13 @@ class _Checker:
         self,
         loaded: LoadedRule,
         fields: dict[str, tuple[str, ...]],
+        dates: dict[str, frozenset[str]],
         declared: dict[str, Param],
         problems: list[Diagnostic],
     ) -> None:
         self.loaded = loaded
         self.fields = fields
+        self.dates = dates
         self.declared = declared
         self.problems = problems
         self.bound: dict[str, str] = {}
@@ -299,10 +323,11 @@ class _Checker:
                 responsible = self._expr(
                     finding.responsible, ("then", "finding", "responsible"), constants, names
                 )
-            available = (set(self.bound) if names is None else names) | {name for name, _ in derive_set}
+            values = (names or set()) | {name for name, _ in derive_set}
+            facts = set(self.bound) if names is None else set()
             for lang in ("zh", "en"):
                 self._placeholders(
-                    getattr(finding.message, lang), ("then", "finding", "message", lang), available
+                    getattr(finding.message, lang), ("then", "finding", "message", lang), values, facts
                 )
         self._check_joined(patterns)
         self._check_negations(rule)
@@ -344,7 +369,13 @@ class _Checker:
                     did_you_mean(field_name, self.fields[kind]),
                 )
                 continue
-            ops = condition if isinstance(condition, dict) else {"eq": condition}
+            ops = dict(condition) if isinstance(condition, dict) else {"eq": condition}
+            or_missing = ops.pop("or_missing", False)
+            if not isinstance(or_missing, bool) or (or_missing and negated):
+                self.error(
+                    place, "bad-value", "'or_missing' takes true or false, and not in a 'not:' pattern"
+                )
+                or_missing = False
             for op, raw in ops.items():
                 if op not in OPERATORS:
                     self.error(
@@ -355,8 +386,10 @@ class _Checker:
                     )
                     continue
                 value = self._operand(op, raw, (*place, op), name, kind, constants)
+                if value is not None and field_name in self.dates.get(kind, ()):
+                    value = self._date_literal(value, (*place, op))
                 if value is not None:
-                    comparisons.append(Comparison(field_name, op, value))
+                    comparisons.append(Comparison(field_name, op, value, or_missing))
                     self.used.setdefault(name, set()).add(field_name)
         for index, text in enumerate(spec.test):
             place = (*at, "test", index)
@@ -367,12 +400,23 @@ class _Checker:
                 field_name, op, rest = ex.isolate(
                     ex.substitute(left, constants), op, ex.substitute(right, constants), name
                 )
+                rest = ex.substitute(rest, constants)
             except ex.ExprError as error:
                 self.error(place, "bad-expression", str(error))
                 continue
-            comparisons.append(Comparison(field_name, op, ex.substitute(rest, constants)))
+            comparisons.append(Comparison(field_name, op, rest))
             self.used.setdefault(name, set()).add(field_name)
         return CompiledPattern(name, kind, negated, tuple(comparisons))
+
+    def _date_literal(self, value: ex.Expr, at: tuple[str | int, ...]) -> ex.Expr | None:
+        """A date written in a rule (`deadline: {lt: 2026-12-01}`) as the day number the engine compares."""
+        if not isinstance(value, ex.Const) or not isinstance(value.value, str):
+            return value
+        try:
+            return ex.Const(day_number(dt.date.fromisoformat(value.value)))
+        except ValueError:
+            self.error(at, "bad-value", f"expected a date YYYY-MM-DD or a $expression, found '{value.value}'")
+            return None
 
     def _scope(self, name: str, kind: str) -> dict[str, str]:
         return {**self.bound, name: kind}
@@ -404,7 +448,11 @@ class _Checker:
             return None
         for ref in ex.refs(value):
             self._check_ref(ref, at, self._scope(name, kind), constants)
-        return ex.substitute(value, constants)
+        try:
+            return ex.substitute(value, constants)
+        except ex.ExprError as error:
+            self.error(at, "bad-expression", str(error))
+            return None
 
     def _check_ref(
         self, ref: ex.Ref, at: tuple[str | int, ...], scope: dict[str, str], constants: dict[str, Any]
@@ -432,6 +480,8 @@ class _Checker:
             )
             return
         kind = scope[ref.root]
+        if kind not in self.fields:
+            return  # the pattern's kind is unknown: reported there already
         if ref.field is None or len(ref.path) != 1:
             self.error(at, "unknown-reference", f"'{ref}' must name one field, as in '${ref.root}.key'")
         elif ref.field not in self.fields.get(kind, ()):
@@ -483,15 +533,13 @@ class _Checker:
                 if op not in ("eq", "ne", "lt", "lte", "gt", "gte"):
                     self.error(("group", "having", name, op), "unknown-operator", f"unknown operator '{op}'")
                     continue
-                having.append(
-                    (
-                        name,
-                        op,
-                        ex.substitute(
-                            self._expr(raw, ("group", "having", name, op), constants, set()), constants
-                        ),
-                    )
-                )
+                place = ("group", "having", name, op)
+                try:
+                    value = ex.substitute(self._expr(raw, place, constants, set()), constants)
+                except ex.ExprError as error:
+                    self.error(place, "bad-expression", str(error))
+                    continue
+                having.append((name, op, value))
         return CompiledGroup(by, tuple(compute), tuple(having))
 
     def _result_names(self, group: CompiledGroup | None) -> set[str] | None:
@@ -526,25 +574,40 @@ class _Checker:
             self._check_ref(ref, at, self.bound if values is None else {}, constants)
         return value
 
-    def _placeholders(self, text: str, at: tuple[str | int, ...], available: set[str]) -> None:
+    def _placeholders(self, text: str, at: tuple[str | int, ...], values: set[str], facts: set[str]) -> None:
+        """`{value}` names a derived or group value, `{fact.field}` a bound fact's field (see `_render`)."""
         for match in _PLACEHOLDER.finditer(text):
-            name = match.group(1).split(":")[0]
+            name, _, form = match.group(1).partition(":")
             root, _, field_name = name.partition(".")
-            if root in ("as_of",) and not field_name:
+            if form not in ("", "date"):
+                problem = f"'{{{match.group(1)}}}': the only format is ':date'"
+            elif root == "as_of" and not field_name:
                 continue
-            if root == "params" and field_name in self.declared:
+            elif root == "params":
+                if field_name in self.declared:
+                    continue
+                problem = f"'{{{name}}}': parameter '{field_name}' is not declared in params.yaml"
+            elif not field_name:
+                if root in values:
+                    continue
+                problem = f"'{{{name}}}' names no value of this rule" + (
+                    f"; '{root}' is a fact: name one of its fields, as in '{{{root}.key}}'"
+                    if root in facts
+                    else ""
+                )
+            elif root in facts and self.bound[root] not in self.fields:
+                continue  # the pattern's kind is unknown: reported there already
+            elif root in facts and field_name in self.fields[self.bound[root]]:
+                self.used.setdefault(root, set()).add(field_name)
                 continue
-            if root in available and (
-                not field_name or (root in self.bound and field_name in self.fields.get(self.bound[root], ()))
-            ):
-                if field_name:
-                    self.used.setdefault(root, set()).add(field_name)
-                continue
+            elif root in facts:
+                problem = f"'{{{name}}}': a {self.bound[root]} has no field '{field_name}'"
+            else:
+                problem = f"'{{{name}}}' names no fact of this rule" + (
+                    f"; '{root}' is a value: write '{{{root}}}'" if root in values else ""
+                )
             self.error(
-                at,
-                "unknown-placeholder",
-                f"message placeholder '{{{name}}}' names nothing this rule has",
-                help=f"available: {', '.join(sorted(available))}",
+                at, "unknown-placeholder", problem, help=f"available: {', '.join(sorted(values | facts))}"
             )
 
     def _check_negations(self, rule: Any) -> None:
@@ -674,6 +737,16 @@ def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, tuple[s
                 if ref.root in names and ref.field:
                     group_nodes.add((ref.root, ref.field))
                     classes.setdefault(find((ref.root, ref.field)), {(ref.root, ref.field)})
+        if not group_nodes:
+            problems.append(
+                Diagnostic(
+                    rule.loaded.source.where(("group", "by")),
+                    "rule-partition",
+                    "a group must be by at least one field of a matched fact",
+                    help="group by the field the count is per, e.g. unit: $overdue.unit",
+                )
+            )
+            return {}
     scheme: dict[str, tuple[str, ...]] = {}
     for members in sorted(classes.values(), key=lambda m: sorted(m)):
         covered = {name for name, _ in members}
@@ -737,6 +810,13 @@ _DURABLE_OPS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$
 
 
 def _durable_comparison(comparison: Comparison, self_name: str) -> dict[str, Any]:
+    test = _durable_test(comparison, self_name)
+    if comparison.or_missing:
+        return {"$or": [{"$nex": {comparison.field: 1}}, test]}
+    return test
+
+
+def _durable_test(comparison: Comparison, self_name: str) -> dict[str, Any]:
     name, op, value = comparison.field, comparison.op, comparison.value
     if op == "exists":
         return {"$ex" if value == ex.Const(True) else "$nex": {name: 1}}

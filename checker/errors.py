@@ -58,6 +58,10 @@ class CheckerError(Exception):
             raise ValueError("CheckerError needs at least one diagnostic")
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type[CheckerError], tuple[list[Diagnostic]]]:
+        # rebuilt from its diagnostics when it crosses from a worker process to the parent
+        return (CheckerError, (self.diagnostics,))
+
     @classmethod
     def at(cls, location: Location, code: str, message: str, *, help: str = "") -> CheckerError:
         return cls([Diagnostic(location, code, message, help=help)])

@@ -80,10 +80,13 @@ def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) 
 def _residual_holds(rule: CompiledRule, match: Match, constants: dict[str, Any]) -> bool:
     """The comparisons the engine leaves to the adapter (`checker.compiler.in_engine`)."""
     env = {**constants, **match}
-    return all(
-        _holds(match[name].get(comparison.field), comparison.op, _evaluate(rule, comparison.value, env))
-        for name, comparison in rule.residual
-    )
+    for name, comparison in rule.residual:
+        value = match[name].get(comparison.field)
+        if value is None and comparison.or_missing:
+            continue
+        if not _holds(value, comparison.op, _evaluate(rule, comparison.value, env)):
+            return False
+    return True
 
 
 def _aggregate(
@@ -144,8 +147,8 @@ def _results(
         responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
         finding_key = fingerprint(spec.id, subject)
         message = (
-            _render(spec.then.finding.message.zh, env, values, program, match),
-            _render(spec.then.finding.message.en, env, values, program, match),
+            _render(spec.then.finding.message.zh, env, values, program, match, rule.derive_kind),
+            _render(spec.then.finding.message.en, env, values, program, match, rule.derive_kind),
         )
         fields = {
             "rule": spec.id,
@@ -175,7 +178,12 @@ def _evaluate(rule: CompiledRule, value: ex.Expr, env: Mapping[str, Any]) -> Any
 
 
 def _render(
-    template: str, env: Mapping[str, Any], values: Mapping[str, Any], program: Program, match: Match
+    template: str,
+    env: Mapping[str, Any],
+    values: Mapping[str, Any],
+    program: Program,
+    match: Match,
+    derived_kind: str | None,
 ) -> str:
     """Fill `{name}` (a derived value or group value), `{bound.field}`, `{params.name}`, `{as_of}`."""
 
@@ -189,9 +197,11 @@ def _render(
             value = value.get(field_name) if isinstance(value, Mapping) else None
         else:
             value = values[root] if root in values else env.get(root)
-        is_date = as_date or (
-            root in match and field_name in program.date_fields.get(str(match[root].get("kind")), ())
-        )
+        if field_name:
+            kind = str(match[root].get("kind")) if root in match else ""
+            is_date = as_date or field_name in program.date_fields.get(kind, ())
+        else:
+            is_date = as_date or (root in values and root in program.date_fields.get(derived_kind or "", ()))
         if value is None:
             return "—"
         if is_date and isinstance(value, int):

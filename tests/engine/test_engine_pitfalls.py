@@ -316,3 +316,24 @@ def test_negated_facts_are_seen_whatever_their_order_in_the_input(tmp_path: Path
     assert part[0]["kind"] == "~interview"  # shadows first, whatever the input order
     matches, _ = engine.run_partitions(step.durable_ruleset(), [part])
     assert [m["p"]["key"] for m in matches["X-NEG"]] == ["P-2"]
+
+
+# errors from workers ---------------------------------------------------------------------------------
+
+
+def test_a_rule_error_in_a_worker_reaches_the_parent_as_a_checker_error(tmp_path: Path) -> None:
+    """A CheckerError raised in a worker crosses the pipe whole (exit 2 with its place, not exit 3)."""
+    when: list[dict[str, Any]] = [{"bind": "p", "fact": "problem"}]
+    then = {"derive": {"fact": "late", "set": {"n": "$as_of - $p.category"}}}
+    program = compile_folder(write_rules(tmp_path / "rules", rule("X-EVAL", when, then=then)))
+    facts_dir = tmp_path / "facts"
+    facts_dir.mkdir()
+    problem = {"key": "P-1", "waterbody": "W-1", "source": "patrol", "category": "c", "severity": "general",
+               "found_on": "2026-01-01", "office": "U-1", "status": "assigned"}  # fmt: skip
+    (facts_dir / "problems.json").write_text(json.dumps([problem]), encoding="utf-8")
+    (facts_dir / "units.json").write_text(json.dumps([{"key": "U-1", "name": "u", "type": "office"}]))
+    (facts_dir / "waterbodies.json").write_text(json.dumps([{"key": "W-1", "name": "w", "level": "区"}]))
+    with pytest.raises(CheckerError) as error:
+        run(program, load_facts([facts_dir]), RunOptions(jobs=1))
+    assert error.value.diagnostics[0].code == "rule-evaluation"
+    assert error.value.diagnostics[0].location.path.endswith("X-EVAL.yaml")
