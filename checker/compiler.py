@@ -325,10 +325,10 @@ class _Checker:
                 )
             values = (names or set()) | {name for name, _ in derive_set}
             facts = set(self.bound) if names is None else set()
-            for lang in ("zh", "en"):
-                self._placeholders(
-                    getattr(finding.message, lang), ("then", "finding", "message", lang), values, facts
-                )
+            for part in ("message", "remedy"):
+                for lang in ("zh", "en"):
+                    text = getattr(getattr(finding, part), lang)
+                    self._placeholders(text, ("then", "finding", part, lang), values, facts)
         self._check_joined(patterns)
         self._check_negations(rule)
         if len(self.problems) > before:

@@ -44,6 +44,8 @@ class Output:
     """For a derived fact: the fingerprint of the finding its rule produced with it."""
     message: tuple[str, str] | None = None
     """For a finding: the message in Chinese and English."""
+    remedy: tuple[str, str] | None = None
+    """For a finding: what would make it compliant, in Chinese and English."""
 
 
 def fingerprint(rule_id: str, subject: Any) -> str:
@@ -146,9 +148,13 @@ def _results(
         subject = _evaluate(rule, rule.subject, env)
         responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
         finding_key = fingerprint(spec.id, subject)
-        message = (
-            _render(spec.then.finding.message.zh, env, values, program, match, rule.derive_kind),
-            _render(spec.then.finding.message.en, env, values, program, match, rule.derive_kind),
+        finding = spec.then.finding
+        message, remedy = (
+            (
+                _render(text.zh, env, values, program, match, rule.derive_kind),
+                _render(text.en, env, values, program, match, rule.derive_kind),
+            )
+            for text in (finding.message, finding.remedy)
         )
         fields = {
             "rule": spec.id,
@@ -158,7 +164,7 @@ def _results(
             "subject": subject,
             "responsible": responsible,
         }
-        results.append(Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message))
+        results.append(Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message, remedy=remedy))
     if rule.derive_kind is not None:
         if rule.derive_key is not None:
             key = str(_evaluate(rule, rule.derive_key, env))

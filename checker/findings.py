@@ -68,6 +68,8 @@ class Finding(Model):
     as_of: dt.date
     title: Text
     message: Text
+    remedy: Text
+    """What would make it compliant."""
     facts: list[FactRef]
     chain: list[ChainLink]
 
@@ -133,7 +135,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
         rule = rules[output.rule]
         responsible = output.fields.get("responsible")
         unit = facts.find("unit", str(responsible)) if responsible is not None else None
-        assert output.message is not None
+        assert output.message is not None and output.remedy is not None
         chain = [_link(b, outputs, facts, program, set()) for b in output.basis if b.kind not in MODELS]
         findings.append(
             Finding(
@@ -149,6 +151,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
                 as_of=program.as_of,
                 title=rule.title,
                 message=Text(zh=output.message[0], en=output.message[1]),
+                remedy=Text(zh=output.remedy[0], en=output.remedy[1]),
                 facts=_rests_on(output, outputs, facts, program),
                 chain=[link for link in chain if link is not None],
             )

@@ -114,11 +114,13 @@ class Derive(Strict):
 
 
 class FindingSpec(Strict):
-    """What a person is told: about what, who must act, and the message."""
+    """What a person is told: about what, who must act, what is wrong and what would put it right."""
 
     subject: str
     responsible: str | None = None
     message: Text
+    remedy: Text
+    """What would make it compliant ("sign off P-1", "hold the interview with 某某区水务局")."""
 
 
 class Then(Strict):

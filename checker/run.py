@@ -129,7 +129,7 @@ def _task(step: Pass, indexes: list[int]) -> _Task:
 
 def _canonical(output: Output) -> str:
     return json.dumps(
-        [output.rule, output.fields, output.message, output.finding],
+        [output.rule, output.fields, output.message, output.remedy, output.finding],
         sort_keys=True,
         ensure_ascii=False,
         default=str,
@@ -149,6 +149,6 @@ def _merge(produced: list[Output]) -> dict[tuple[str, str], Output]:
         first = min((kept, output), key=_canonical)
         basis = tuple(sorted(set(kept.basis) | set(output.basis)))
         merged[key] = Output(
-            first.rule, first.kind, first.key, first.fields, basis, first.finding, first.message
+            first.rule, first.kind, first.key, first.fields, basis, first.finding, first.message, first.remedy
         )
     return merged

@@ -38,7 +38,7 @@ def test_version_prints_tool_name_and_version() -> None:
     assert result.stdout == f"rivercheck {version('rivercheck')}\n"
 
 
-# --- exit statuses 0 and 1: --fail-on against the demo (high and medium findings, no critical) -----
+# --- exit statuses 0 and 1: --fail-on against the demo (one critical finding: an accountability referral)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_version_prints_tool_name_and_version() -> None:
         pytest.param("info", 1, id="info"),
         pytest.param("medium", 1, id="medium"),
         pytest.param("high", 1, id="high"),
-        pytest.param("critical", 0, id="critical-none"),
+        pytest.param("critical", 1, id="critical"),
     ],
 )
 def test_fail_on_threshold_sets_exit_status(fail_on: str | None, status: int) -> None:
@@ -56,6 +56,14 @@ def test_fail_on_threshold_sets_exit_status(fail_on: str | None, status: int) ->
     assert result.exit_code == status, result.output
     assert result.stderr == ""
     assert "RECT-OVERDUE" in result.stdout  # the report is printed whatever the status
+
+
+def test_findings_below_the_threshold_exit_zero() -> None:
+    """Without interviews.yaml there is no accountability referral, so nothing critical: exit 0."""
+    paths = [str(path) for path in sorted(DEMO.glob("*.yaml")) if path.name != "interviews.yaml"]
+    result = CliRunner().invoke(main, ["scan", *paths, "--as-of", AS_OF, "--fail-on", "critical"])
+    assert result.exit_code == 0, result.output
+    assert "RECT-OVERDUE" in result.stdout and "ACCOUNTABILITY-REFERRAL" not in result.stdout
 
 
 def test_no_findings_exits_zero_even_at_lowest_threshold() -> None:
@@ -194,8 +202,8 @@ def test_output_into_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("lang", "present", "absent"),
     [
-        pytest.param("en", ["Findings (16)", "Unit scores", "Art. 25", "overdue"], ["发现问题"], id="en"),
-        pytest.param("zh", ["发现问题 (16)", "第25条", "已逾期"], ["Findings"], id="zh"),
+        pytest.param("en", ["Findings (17)", "Unit scores", "Art. 25", "overdue"], ["发现问题"], id="en"),
+        pytest.param("zh", ["发现问题 (17)", "第25条", "已逾期"], ["Findings"], id="zh"),
     ],
 )
 def test_table_language(lang: str, present: list[str], absent: list[str]) -> None:
@@ -225,7 +233,7 @@ def test_installed_script_prints_json_and_exits_1(tmp_path: Path) -> None:
     assert process.stderr == ""
     document = json.loads(process.stdout)
     assert document["stamp"]["tool"] == f"rivercheck {version('rivercheck')}"
-    assert len(document["findings"]) == 16
+    assert len(document["findings"]) == 17
     # the same report as the in-process run: nothing depends on the process or its cwd
     assert process.stdout == scan("--format", "json").stdout
 

@@ -51,7 +51,14 @@ def rule(rule_id: str, when: list[dict[str, Any]], **extra: Any) -> dict[str, An
         "severity": "high",
         "when": when,
         "then": extra.pop(
-            "then", {"finding": {"subject": f"${when[0]['bind']}.key", "message": {"zh": "m", "en": "m"}}}
+            "then",
+            {
+                "finding": {
+                    "subject": f"${when[0]['bind']}.key",
+                    "message": {"zh": "m", "en": "m"},
+                    "remedy": {"zh": "r", "en": "r"},
+                }
+            },
         ),
         **extra,
     }

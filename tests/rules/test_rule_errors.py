@@ -43,6 +43,7 @@ then:
   finding:
     subject: $p.key
     message: {{zh: "{{p.key}}", en: "{{p.key}}"}}
+    remedy: {{zh: r, en: r}}
 """
 
 
