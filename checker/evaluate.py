@@ -164,7 +164,8 @@ def _results(
             "subject": subject,
             "responsible": responsible,
         }
-        results.append(Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message, remedy=remedy))
+        output = Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message, remedy=remedy)
+        results.append(output)
     if rule.derive_kind is not None:
         if rule.derive_key is not None:
             key = str(_evaluate(rule, rule.derive_key, env))
