@@ -79,28 +79,48 @@ def main() -> None:
     """rivercheck: compliance checks for the river and lake chief system (河长制)."""
 
 
+def fact_options(command: F) -> F:
+    """FACT_PATHS, --as-of and --rules: what a scan reads."""
+    for option in reversed(
+        [
+            click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Path)),
+            click.option(
+                "--as-of",
+                "as_of",
+                type=IsoDate(),
+                default=None,
+                help="Date deadlines are judged against (default: today).",
+            ),
+            click.option(
+                "--rules",
+                "rules",
+                type=click.Path(path_type=Path),
+                default=DEFAULT_RULES,
+                show_default="bundled rules",
+                help="Rules folder.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+LANG = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language."
+)
+DEBUG = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+
+
+def fact_paths_or_demo(fact_paths: tuple[Path, ...]) -> list[Path]:
+    return list(fact_paths) or [_shown(DEMO_FACTS)]
+
+
 @main.command("scan")
-@click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--as-of",
-    "as_of",
-    type=IsoDate(),
-    default=None,
-    help="Date the scan judges deadlines against (default: today).",
-)
-@click.option(
-    "--rules",
-    "rules",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_RULES,
-    show_default="bundled rules",
-    help="Rules folder.",
-)
+@fact_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
     help="Write the report here (default: stdout).",
 )
 @click.option(
@@ -110,9 +130,7 @@ def main() -> None:
     show_default=True,
     help="Exit 1 when a finding is this severe or more.",
 )
-@click.option(
-    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the table."
-)
+@LANG
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of cores)."
 )
@@ -123,7 +141,7 @@ def main() -> None:
     show_default=True,
     help="Facts per engine session.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@DEBUG
 @reports_errors
 def scan_command(
     fact_paths: tuple[Path, ...],
@@ -138,10 +156,8 @@ def scan_command(
     debug: bool,
 ) -> None:
     """Scan fact files or folders (default: the bundled demo district) against the rules."""
-    paths = list(fact_paths) or [_shown(DEMO_FACTS)]
-    result = scan(
-        paths, rules, as_of or dt.date.today(), ScanOptions(jobs=jobs, partition_size=partition_size)
-    )
+    options = ScanOptions(jobs=jobs, partition_size=partition_size)
+    result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today(), options)
     if fmt == "json":
         text = render_json(result)
     else:
@@ -152,6 +168,148 @@ def scan_command(
         write_atomically(output, text)
     threshold = SEVERITIES.index(fail_on)
     sys.exit(1 if any(SEVERITIES.index(f.severity) >= threshold for f in result.findings) else 0)
+
+
+@main.command("explain")
+@click.argument("fingerprint")
+@fact_options
+@click.option(
+    "--result",
+    "saved",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A saved JSON report (scan --format json) to explain from, instead of scanning again.",
+)
+@LANG
+@DEBUG
+@reports_errors
+def explain_command(
+    fingerprint: str,
+    fact_paths: tuple[Path, ...],
+    as_of: dt.date | None,
+    rules: Path,
+    saved: Path | None,
+    lang: str,
+    debug: bool,
+) -> None:
+    """Explain one finding: the article, the records it rests on, how it was derived, the remedy."""
+    from checker.explain import explain
+    from checker.findings import load_result
+
+    if saved is not None:
+        result = load_result(saved)
+    else:
+        result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today())
+    click.echo(explain(result, fingerprint, lang), nl=False)
+
+
+@main.command("schema")
+@click.option(
+    "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write."
+)
+@DEBUG
+@reports_errors
+def schema_command(output: Path, debug: bool) -> None:
+    """Write JSON Schemas for rule, params, case and fact files (for editors)."""
+    from checker.schemas import write_schemas
+
+    for path in write_schemas(output):
+        click.echo(str(path))
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Tools for rule maintainers: validate, test, docs, impact."""
+
+
+RULES_DIR = click.argument(
+    "rules_dir", required=False, type=click.Path(path_type=Path), default=DEFAULT_RULES
+)
+
+
+@rules_group.command("validate")
+@RULES_DIR
+@DEBUG
+@reports_errors
+def validate_command(rules_dir: Path, debug: bool) -> None:
+    """Check every rule, params and case file; exit 0 clean, 2 with every problem by file and line."""
+    from checker.validate import validate
+
+    problems = validate(rules_dir)
+    if problems:
+        raise CheckerError(problems)
+    click.echo(f"{rules_dir}: no problems")
+
+
+@rules_group.command("test")
+@RULES_DIR
+@click.option("-k", "pattern", default="", help="Only cases whose RULE::case id contains this text.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing cases too.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes per case."
+)
+@DEBUG
+@reports_errors
+def test_command(rules_dir: Path, pattern: str, verbose: bool, jobs: int, debug: bool) -> None:
+    """Run the rules' case files; a failure shows wanted against got. Exit 0 all pass, 1 any fails."""
+    from checker.cases import load_cases, run_case
+
+    cases = [case for case in load_cases(rules_dir) if pattern in case.id]
+    passed = failed = 0
+    for case in cases:
+        outcome = run_case(case, rules_dir, jobs=jobs)
+        if outcome.passed:
+            passed += 1
+            if verbose:
+                click.echo(f"PASS {case.id}")
+            continue
+        failed += 1
+        click.echo(f"FAIL {case.id}  ({case.location})")
+        for problem in outcome.problems:
+            click.echo(f"    {problem}")
+        for line in outcome.diff.splitlines():
+            click.echo(f"    {line}")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+@rules_group.command("docs")
+@RULES_DIR
+@click.option(
+    "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write."
+)
+@DEBUG
+@reports_errors
+def docs_command(rules_dir: Path, output: Path, debug: bool) -> None:
+    """Write a Markdown page per rule and an index by article (generated; do not edit them)."""
+    from checker.ruledocs import write_rule_docs
+
+    for path in write_rule_docs(rules_dir, output):
+        click.echo(str(path))
+
+
+@rules_group.command("impact")
+@click.option(
+    "--base", required=True, help="The old rules: a folder, or a git revision (HEAD, a tag, a commit)."
+)
+@fact_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@LANG
+@DEBUG
+@reports_errors
+def impact_command(
+    base: str,
+    fact_paths: tuple[Path, ...],
+    as_of: dt.date | None,
+    rules: Path,
+    fmt: str,
+    lang: str,
+    debug: bool,
+) -> None:
+    """Run the old and the new rules on the same facts: findings added, removed, changed; score changes."""
+    from checker.impact import impact, impact_json, render_impact
+
+    found = impact(fact_paths_or_demo(fact_paths), rules, base, as_of or dt.date.today())
+    click.echo(impact_json(found) if fmt == "json" else render_impact(found, lang), nl=False)
 
 
 def _shown(path: Path) -> Path:

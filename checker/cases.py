@@ -9,6 +9,7 @@ derived facts (`want_derived`), or unit scores (`want_scores`). See docs/rule-la
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,8 @@ class LoadedCase:
 class CaseOutcome:
     case: LoadedCase
     problems: tuple[str, ...]
+    diff: str = ""
+    """Wanted against got, as a unified diff of YAML (empty when the case passed)."""
 
     @property
     def passed(self) -> bool:
@@ -125,7 +128,8 @@ def run_case(loaded: LoadedCase, rules_dir: str | Path, jobs: int = 1) -> CaseOu
             result = scan([folder], rules_dir, case.as_of, ScanOptions(jobs=jobs, params=case.params))
         except CheckerError as error:
             return CaseOutcome(loaded, (f"the case's facts or rules are not valid:\n{error.render()}",))
-    return CaseOutcome(loaded, tuple(_compare(loaded, result)))
+    problems = tuple(_compare(loaded, result))
+    return CaseOutcome(loaded, problems, _diff(loaded, result) if problems else "")
 
 
 def _compare(loaded: LoadedCase, result: ScanResult) -> list[str]:
@@ -158,6 +162,57 @@ def _compare(loaded: LoadedCase, result: ScanResult) -> list[str]:
     if case.want is None and case.want_derived is None and case.want_scores is None:
         problems.append("the case wants nothing: give want, want_derived or want_scores")
     return problems
+
+
+def _diff(loaded: LoadedCase, result: ScanResult) -> str:
+    """What the case wants beside what the rule produced, each got item cut to the fields wanted."""
+    case = loaded.case
+    wanted: dict[str, Any] = {}
+    got: dict[str, Any] = {}
+    if case.want is not None:
+        wants = {w.subject: w.model_dump(exclude_none=True) for w in case.want}
+        wanted["findings"] = [wants[s] for s in sorted(wants)]
+        found = sorted((f for f in result.findings if f.rule == loaded.rule), key=lambda f: f.subject)
+        got["findings"] = [_cut(_finding_fields(f), wants.get(f.subject)) for f in found]
+    if case.want_derived is not None:
+        wants = {str(w.get("key")): w for w in case.want_derived}
+        wanted["derived"] = [_ordered(wants[k]) for k in sorted(wants)]
+        found_derived = sorted((d for d in result.derived if d.rule == loaded.rule), key=lambda d: d.key)
+        got["derived"] = [
+            _ordered(_cut({"key": d.key, **_plain(d.values)}, wants.get(d.key))) for d in found_derived
+        ]
+    if case.want_scores is not None:
+        wanted["scores"] = dict(sorted(case.want_scores.items()))
+        scores = {s.unit: s.score for s in result.scores}
+        got["scores"] = {unit: scores.get(unit) for unit in sorted(case.want_scores)}
+    lines = difflib.unified_diff(_yaml(wanted), _yaml(got), "wanted", "got", lineterm="")
+    return "\n".join(lines)
+
+
+def _finding_fields(finding: Any) -> dict[str, Any]:
+    return {
+        "subject": finding.subject,
+        "responsible": finding.responsible,
+        "severity": finding.severity,
+        "message_zh": finding.message.zh,
+        "message_en": finding.message.en,
+    }
+
+
+def _cut(values: dict[str, Any], wanted: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if wanted is None or k in wanted}
+
+
+def _ordered(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: values[k] for k in sorted(values, key=lambda k: (k != "key", k))}
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def _yaml(document: dict[str, Any]) -> list[str]:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=200).splitlines()
 
 
 def _compare_derived(loaded: LoadedCase, result: ScanResult, wanted: list[dict[str, Any]]) -> list[str]:

@@ -172,11 +172,8 @@ def compile_rules(ruleset: RuleSet, as_of: dt.date, overrides: dict[str, Any] | 
         )
         if rule is not None:
             compiled.append(rule)
-    if problems:
-        raise CheckerError(problems)
+    # the rules that compiled are still ordered and partitioned, so one run reports every problem
     strata = _strata(compiled, problems)
-    if problems:
-        raise CheckerError(problems)
     staged = [
         CompiledRule(**{**rule.__dict__, "stratum": strata[rule.id], "scheme": _scheme(rule, problems)})
         for rule in compiled
@@ -351,12 +348,17 @@ class _Checker:
     ) -> CompiledPattern | None:
         kind = spec.fact
         if kind not in self.fields:
-            self.error(
-                (*at, "fact"),
-                "unknown-fact-kind",
-                f"no fact kind '{kind}'",
-                did_you_mean(kind, self.fields) or _kinds_hint(self.fields),
-            )
+            hint = did_you_mean(kind, self.fields)
+            if hint:
+                self.error((*at, "fact"), "unknown-fact-kind", f"no fact kind '{kind}'", hint)
+            else:
+                self.error(
+                    (*at, "fact"),
+                    "derived-unproduced",
+                    f"no rule derives '{kind}', and it is not a kind of recorded fact",
+                    "derive it in a rule (then: derive: {fact: ...}), or match one of: "
+                    + ", ".join(sorted(self.fields)),
+                )
             return None
         comparisons: list[Comparison] = []
         for field_name, condition in spec.where.items():

@@ -12,11 +12,13 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.compiler import FINDING_KIND, Program, day_date
+from checker.errors import CheckerError, Location
 from checker.evaluate import Basis, Output
 from checker.rules import SEVERITIES, Text
 from checker.run import Derivation
@@ -26,6 +28,8 @@ from facts.models import MODELS
 RESULT_VERSION = "1"
 DEDUCTION_KIND = "deduction"
 """Derived facts of this kind ({unit, points, finding, rule}) are charged to the unit's score."""
+SCORE_PARAMS = ("score_base", "score_floor")
+"""Parameters the scores read (a unit starts at score_base; no score goes below score_floor)."""
 
 
 class Model(BaseModel):
@@ -50,6 +54,8 @@ class ChainLink(Model):
     rule: str
     finding: str | None
     values: dict[str, Any]
+    records: list[str]
+    """Recorded facts it rests on directly, as kind:key (their places are in the finding's facts)."""
     rests_on: list[ChainLink]
 
 
@@ -60,6 +66,8 @@ class Finding(Model):
     rule: str
     article: int
     also_cites: list[int]
+    gist: str
+    """What the article requires, in a line."""
     kind: str
     severity: str
     subject: str
@@ -125,6 +133,27 @@ class ScanResult(Model):
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def load_result(path: Path) -> ScanResult:
+    """A saved JSON report, read back; errors name the file."""
+    try:
+        return ScanResult.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise CheckerError.at(
+            Location(str(path)), "result-read", f"cannot read the report: {error.strerror}"
+        ) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise CheckerError.at(
+            Location(str(path)),
+            "result-format",
+            f"not a rivercheck JSON report: {where}: {first['msg']}",
+            help="give the file written by 'rivercheck scan --format json' (result version "
+            + RESULT_VERSION
+            + ")",
+        ) from None
+
+
 def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str, engine: str) -> ScanResult:
     outputs = derivation.outputs
     rules = {rule.id: rule.loaded.rule for rule in program.rules}
@@ -143,6 +172,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
                 rule=rule.id,
                 article=rule.article,
                 also_cites=rule.also_cites,
+                gist=rule.gist,
                 kind=rule.kind,
                 severity=rule.severity,
                 subject=str(output.fields["subject"]),
@@ -257,6 +287,7 @@ def _link(
         rule=output.rule,
         finding=output.finding if output.kind != FINDING_KIND else output.key,
         values=_values(output.kind, fields, output.fields, program),
+        records=[f"{b.kind}:{b.key}" for b in output.basis if b.kind in MODELS],
         rests_on=[link for link in rests_on if link is not None],
     )
 
@@ -264,8 +295,8 @@ def _link(
 def _scores(
     outputs: Mapping[tuple[str, str], Output], facts: FactSet, params: Mapping[str, Any]
 ) -> list[UnitScore]:
-    base = float(params.get("score_base", 100))
-    floor = float(params.get("score_floor", 0))
+    base = float(params.get(SCORE_PARAMS[0], 100))
+    floor = float(params.get(SCORE_PARAMS[1], 0))
     charged: dict[str, list[Deduction]] = {}
     for output in outputs.values():
         if output.kind == DEDUCTION_KIND and output.fields.get("unit") is not None:

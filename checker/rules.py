@@ -184,6 +184,15 @@ class RuleSet:
 
 def load_rules(folder: str | Path) -> RuleSet:
     """Read and shape-check every rule file and the params file of a folder; errors name file:line."""
+    ruleset, problems = read_rules(folder)
+    if problems:
+        raise CheckerError(problems)
+    return ruleset
+
+
+def read_rules(folder: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
+    """The rules that read well, and the problems of those that did not (for `rules validate`,
+    which goes on to check what the good rules mean together)."""
     root = Path(folder)
     if not root.is_dir():
         raise CheckerError.at(Location(str(folder)), "rules-folder", f"no rules folder at '{folder}'")
@@ -197,9 +206,10 @@ def load_rules(folder: str | Path) -> RuleSet:
         if loaded is not None:
             rules.append(loaded)
     seen: dict[str, LoadedRule] = {}
-    for loaded in rules:
+    for loaded in list(rules):
         first = seen.setdefault(loaded.rule.id, loaded)
         if first is not loaded:
+            rules.remove(loaded)
             problems.append(
                 Diagnostic(
                     loaded.source.where(("id",)),
@@ -210,9 +220,7 @@ def load_rules(folder: str | Path) -> RuleSet:
             )
     if not rules and not problems:
         problems.append(Diagnostic(Location(str(folder)), "rules-empty", "no rule files in this folder"))
-    if problems:
-        raise CheckerError(problems)
-    return RuleSet(tuple(sorted(rules, key=lambda r: r.rule.id)), params, params_source, str(folder))
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.rule.id)), params, params_source, str(folder)), problems
 
 
 def _hidden(path: Path, root: Path) -> bool:
