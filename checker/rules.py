@@ -220,7 +220,8 @@ def read_rules(folder: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
             )
     if not rules and not problems:
         problems.append(Diagnostic(Location(str(folder)), "rules-empty", "no rule files in this folder"))
-    return RuleSet(tuple(sorted(rules, key=lambda r: r.rule.id)), params, params_source, str(folder)), problems
+    ordered = tuple(sorted(rules, key=lambda r: r.rule.id))
+    return RuleSet(ordered, params, params_source, str(folder)), problems
 
 
 def _hidden(path: Path, root: Path) -> bool:
