@@ -7,9 +7,7 @@ message names the file and line); 3 internal failure (the engine crashed, a work
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from functools import wraps
@@ -18,7 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
-from checker.errors import CheckerError, EngineError, Location
+from checker.errors import CheckerError, EngineError
+from checker.output import write_atomically
 from checker.render import render_json, render_table
 from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
@@ -318,40 +317,6 @@ def _shown(path: Path) -> Path:
         return path.relative_to(Path.cwd())
     except ValueError:
         return path
-
-
-def _file_mode(path: Path) -> int:
-    """The existing report's mode, or what a new file gets under the current umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written report."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as error:
-        raise CheckerError.at(
-            Location(str(path)), "output-write", f"cannot write the report here: {error.strerror}"
-        ) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, _file_mode(path))  # mkstemp makes it owner-only; a report is an ordinary file
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise CheckerError.at(
-            Location(str(path)), "output-write", f"cannot write the report: {error.strerror}"
-        ) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import yaml
 from checker.cases import LoadedCase, load_cases, run_case
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.findings import ScanResult
+from checker.output import make_folder, write_atomically
 from checker.rules import (
     ARTICLES,
     CASES_SUFFIX,
@@ -105,14 +106,14 @@ def render_rule_docs(rules_dir: Path, regulation: Path = REGULATION) -> dict[str
 def write_rule_docs(rules_dir: Path, output: Path) -> list[Path]:
     """Write the pages into `output` and remove generated pages of rules that are gone."""
     pages = render_rule_docs(rules_dir)
-    output.mkdir(parents=True, exist_ok=True)
+    make_folder(output)
     for old in sorted(output.glob("*.md")):
         if old.name not in pages and _generated(old):
             old.unlink()
     written = []
     for name, text in sorted(pages.items()):
         path = output / name
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text)
         written.append(path)
     return written
 

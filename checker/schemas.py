@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from checker.cases import CaseFile
+from checker.output import make_folder, write_atomically
 from checker.rules import Param, Rule
 from facts.models import FILE_STEMS, MODELS
 
@@ -39,14 +40,15 @@ def render_schemas() -> dict[str, str]:
 def write_schemas(output: Path) -> list[Path]:
     """Write the schemas under `output` and remove schema files it no longer generates there."""
     documents = render_schemas()
+    make_folder(output)
     for old in sorted([*output.glob("*.schema.json"), *output.glob(f"{FACTS_FOLDER}/*.schema.json")]):
         if old.relative_to(output).as_posix() not in documents:
             old.unlink()
     written = []
     for name, text in sorted(documents.items()):
         path = output / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        make_folder(path.parent)
+        write_atomically(path, text)
         written.append(path)
     return written
 

@@ -161,3 +161,41 @@ def test_pre_commit_hooks_name_real_commands() -> None:
     for hook in hooks:
         args = hook["entry"].split()[1:]
         assert run(*args, "--help").exit_code == 0, hook["id"]
+
+
+# rules docs, schema ---------------------------------------------------------------------------------
+
+
+def test_rules_docs_writes_a_page_per_rule_and_the_index(tmp_path: Path) -> None:
+    result = run("rules", "docs", str(RULES), "--output", str(tmp_path / "docs"))
+    assert result.exit_code == 0, result.output
+    pages = sorted(p.name for p in (tmp_path / "docs").glob("*.md"))
+    rules = sorted(
+        p.name.replace(".yaml", ".md")
+        for p in RULES.rglob("*.yaml")
+        if p.name.count(".") == 1 and p.name != "params.yaml"
+    )
+    assert pages == sorted([*rules, "README.md"])
+
+
+def test_rules_docs_refuses_a_rule_without_a_compliant_example(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    cases = rules / "escalation" / "ESC-BASIN.cases.yaml"
+    text = cases.read_text("utf-8")
+    cases.write_text(text[: text.index("  - name: passes_with_a_basin_referral")], "utf-8")
+    result = run("rules", "docs", str(rules), "--output", str(tmp_path / "docs"))
+    assert result.exit_code == 2
+    assert "ESC-BASIN" in result.stderr and "compliant" in result.stderr
+
+
+def test_schema_writes_the_schemas_and_refuses_a_file_as_folder(tmp_path: Path) -> None:
+    result = run("schema", "--output", str(tmp_path / "schemas"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "schemas" / "rule.schema.json").exists()
+    assert (tmp_path / "schemas" / "facts" / "problems.schema.json").exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", "utf-8")
+    refused = run("schema", "--output", str(blocker / "sub"))
+    assert refused.exit_code == 2
+    assert "output-write" in refused.stderr
