@@ -18,7 +18,7 @@ import click
 
 from checker.errors import CheckerError, EngineError
 from checker.output import write_atomically
-from checker.render import render_json, render_table
+from checker.reports.table import render_json, render_table
 from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
 
@@ -166,7 +166,9 @@ def scan_command(
     else:
         write_atomically(output, text)
     threshold = SEVERITIES.index(fail_on)
-    sys.exit(1 if any(SEVERITIES.index(f.severity) >= threshold for f in result.findings) else 0)
+    sys.exit(
+        1 if any(f.failing and SEVERITIES.index(f.severity) >= threshold for f in result.findings) else 0
+    )
 
 
 @main.command("explain")

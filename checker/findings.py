@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -59,6 +59,30 @@ class ChainLink(Model):
     rests_on: list[ChainLink]
 
 
+class History(Model):
+    """Where a finding stands against earlier scans (filled in from the history database)."""
+
+    state: Literal["new", "persisting", "regressed"]
+    """new: not in the previous scan and never before; persisting: also in the previous scan;
+    regressed: seen before, resolved, and back."""
+    first_seen: dt.date
+    """as_of of the first scan that had it (this scan's as_of when new)."""
+    days_open: int
+    """Days from first_seen to this scan's as_of."""
+
+
+class WaiverState(Model):
+    """An accepted exception that names this finding (from the waivers file)."""
+
+    state: Literal["active", "expired"]
+    reason: str
+    approver: str
+    approved_on: dt.date
+    expires_on: dt.date
+    file: str
+    line: int
+
+
 class Finding(Model):
     """Something a person should act on, with why (article), about what, who must act, and the evidence."""
 
@@ -73,6 +97,8 @@ class Finding(Model):
     subject: str
     responsible: str | None
     responsible_name: str | None
+    district: str | None
+    """The responsible unit's district, where it has one."""
     as_of: dt.date
     title: Text
     message: Text
@@ -80,6 +106,13 @@ class Finding(Model):
     """What would make it compliant."""
     facts: list[FactRef]
     chain: list[ChainLink]
+    history: History | None = None
+    waiver: WaiverState | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Counts towards --fail-on: every finding but one under an active waiver."""
+        return self.waiver is None or self.waiver.state != "active"
 
 
 class DerivedFact(Model):
@@ -118,8 +151,39 @@ class Stamp(Model):
     result_version: str
 
 
+class ResolvedFinding(Model):
+    """A finding of the previous scan that this scan no longer has."""
+
+    fingerprint: str
+    rule: str
+    article: int
+    severity: str
+    subject: str
+    responsible: str | None
+    message: Text
+    first_seen: dt.date
+    last_seen: dt.date
+
+
+class WaiverReport(Model):
+    """A waiver from the waivers file and what it did in this scan."""
+
+    state: Literal["active", "expired", "unmatched"]
+    fingerprint: str | None
+    rule: str | None
+    subject: str | None
+    reason: str
+    approver: str
+    approved_on: dt.date
+    expires_on: dt.date
+    file: str
+    line: int
+    matched: list[str]
+    """Fingerprints of the findings it names."""
+
+
 class ScanResult(Model):
-    """One scan: findings, scores and counts, stamped."""
+    """One scan: findings, scores and counts, stamped; history and waivers when they were given."""
 
     stamp: Stamp
     findings: list[Finding]
@@ -127,6 +191,10 @@ class ScanResult(Model):
     scores: list[UnitScore]
     counts: dict[str, dict[str, int]]
     facts: dict[str, int]
+    previous_scan: dt.date | None = None
+    """as_of of the scan the history compared with (None: no history, or none earlier)."""
+    resolved: list[ResolvedFinding] = []
+    waivers: list[WaiverReport] = []
 
     def to_json(self) -> str:
         data = self.model_dump(mode="json")
@@ -178,6 +246,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
                 subject=str(output.fields["subject"]),
                 responsible=None if responsible is None else str(responsible),
                 responsible_name=getattr(unit.record, "name", None) if unit else None,
+                district=getattr(unit.record, "district", None) if unit else None,
                 as_of=program.as_of,
                 title=rule.title,
                 message=Text(zh=output.message[0], en=output.message[1]),

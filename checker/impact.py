@@ -22,7 +22,7 @@ from typing import Any
 
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.findings import Finding, ScanResult
-from checker.render import WORDS
+from checker.reports.table import WORDS
 from checker.scan import ScanOptions, scan
 
 BASE_CODE = "impact-base"
