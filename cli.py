@@ -18,7 +18,7 @@ import click
 
 from checker.errors import CheckerError, EngineError
 from checker.output import write_atomically
-from checker.reports.table import render_json, render_table
+from checker.reports import FORMATS, output_format, render
 from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
 
@@ -116,20 +116,44 @@ def fact_paths_or_demo(fact_paths: tuple[Path, ...]) -> list[Path]:
 
 @main.command("scan")
 @fact_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Format printed (default: table), and of an --output whose suffix says nothing.",
+)
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here (default: stdout).",
+    "outputs",
+    multiple=True,
+    help="Write a report to PATH (its suffix says the format: .txt .json .md .html .xml .csv .xlsx) "
+    "or FORMAT:PATH. Repeat for several; nothing is printed then.",
 )
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     default="low",
     show_default=True,
-    help="Exit 1 when a finding is this severe or more.",
+    help="Exit 1 when a finding that is not waived is this severe or more.",
 )
 @LANG
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="History database (default: $RIVERCHECK_HISTORY, else .rivercheck/history.sqlite).",
+)
+@click.option("--no-history", is_flag=True, help="Neither compare with nor record in the history.")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML file of accepted exceptions (docs/waivers.md).",
+)
+@click.option("--redact", is_flag=True, help="Replace people's names with stable pseudonyms.")
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of cores)."
 )
@@ -146,29 +170,98 @@ def scan_command(
     fact_paths: tuple[Path, ...],
     as_of: dt.date | None,
     rules: Path,
-    fmt: str,
-    output: Path | None,
+    fmt: str | None,
+    outputs: tuple[str, ...],
     fail_on: str,
     lang: str,
+    history_path: Path | None,
+    no_history: bool,
+    waivers_path: Path | None,
+    redact: bool,
     jobs: int | None,
     partition_size: int,
     debug: bool,
 ) -> None:
     """Scan fact files or folders (default: the bundled demo district) against the rules."""
-    options = ScanOptions(jobs=jobs, partition_size=partition_size)
+    from checker.publish import History, annotate, record, redacted
+
+    targets = [output_format(spec, fmt) for spec in outputs]  # bad specs fail before the scan
+    history = None if no_history else History.at(history_path)
+    options = ScanOptions(jobs=jobs, partition_size=partition_size, progress=_progress())
     result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today(), options)
-    if fmt == "json":
-        text = render_json(result)
-    else:
-        text = render_table(result, lang, colour=output is None and sys.stdout.isatty())
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomically(output, text)
+    result = annotate(result, waivers_path, history)
+    shown = redacted(result) if redact else result
+    if not targets:
+        shown_fmt = fmt or "table"
+        colour = shown_fmt == "table" and sys.stdout.isatty()
+        click.echo(render(shown, shown_fmt, lang, colour).decode("utf-8-sig"), nl=False)
+    for target_fmt, path in targets:
+        write_atomically(path, render(shown, target_fmt, lang))
+    record(result, history)  # after the reports: a failed write leaves the history as it was
     threshold = SEVERITIES.index(fail_on)
     sys.exit(
         1 if any(f.failing and SEVERITIES.index(f.severity) >= threshold for f in result.findings) else 0
     )
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
+    """A progress line on a terminal's stderr for scans with several worker tasks."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: str, done: int, total: int) -> None:
+        if total > 1:
+            width = 30
+            bar = "#" * (width * done // total)
+            end = "\n" if done == total else ""
+            click.echo(f"\r{step} [{bar:<{width}}] {done}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    return show
+
+
+@main.command("history")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="History database (default: $RIVERCHECK_HISTORY, else .rivercheck/history.sqlite).",
+)
+@LANG
+@DEBUG
+@reports_errors
+def history_command(history_path: Path | None, lang: str, debug: bool) -> None:
+    """List the recorded scans and the trend of findings."""
+    from checker.publish import History, history_report
+
+    click.echo(history_report(History.at(history_path), lang), nl=False)
+
+
+@main.group("waivers")
+def waivers_group() -> None:
+    """Accepted exceptions (docs/waivers.md)."""
+
+
+@waivers_group.command("audit")
+@click.argument("waivers_path", type=click.Path(dir_okay=False, path_type=Path))
+@fact_options
+@LANG
+@DEBUG
+@reports_errors
+def waivers_audit_command(
+    waivers_path: Path,
+    fact_paths: tuple[Path, ...],
+    as_of: dt.date | None,
+    rules: Path,
+    lang: str,
+    debug: bool,
+) -> None:
+    """Every waiver: active, expired or matching nothing, on a scan of the facts."""
+    from checker.publish import waiver_audit
+
+    result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today())
+    click.echo(waiver_audit(result, waivers_path, lang), nl=False)
 
 
 @main.command("explain")

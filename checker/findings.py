@@ -182,10 +182,21 @@ class WaiverReport(Model):
     """Fingerprints of the findings it names."""
 
 
+class RuleRun(Model):
+    """A rule the scan ran (so reports can say which rules found nothing)."""
+
+    id: str
+    article: int
+    title: Text
+    kind: str
+    severity: str
+
+
 class ScanResult(Model):
     """One scan: findings, scores and counts, stamped; history and waivers when they were given."""
 
     stamp: Stamp
+    rules: list[RuleRun] = []
     findings: list[Finding]
     derived: list[DerivedFact]
     scores: list[UnitScore]
@@ -268,6 +279,10 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
             ],
             result_version=RESULT_VERSION,
         ),
+        rules=[
+            RuleRun(id=r.id, article=r.article, title=r.title, kind=r.kind, severity=r.severity)
+            for r in rules.values()
+        ],
         findings=findings,
         derived=[
             DerivedFact(

@@ -22,7 +22,7 @@ from typing import Any
 
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.findings import Finding, ScanResult
-from checker.reports.table import WORDS
+from checker.reports.words import SEVERITY
 from checker.scan import ScanOptions, scan
 
 BASE_CODE = "impact-base"
@@ -264,14 +264,14 @@ def render_impact(impact: Impact, lang: str = "zh") -> str:
 
 
 def _finding_line(finding: Finding, lang: str) -> str:
-    severity = WORDS[lang]["severity"][finding.severity]
+    severity = SEVERITY[lang][finding.severity]
     message = finding.message.zh if lang == "zh" else finding.message.en
     return f"  [{severity}] {finding.rule} {finding.subject}: {message}  [{finding.fingerprint}]"
 
 
 def _field(finding: Finding, name: str, lang: str) -> str:
     if name == "severity":
-        return str(WORDS[lang]["severity"][finding.severity])
+        return str(SEVERITY[lang][finding.severity])
     if name == "responsible":
         return finding.responsible or "-"
     text = finding.message if name == "message" else finding.remedy

@@ -19,7 +19,7 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written report."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -29,8 +29,8 @@ def write_atomically(path: Path, text: str) -> None:
             Location(str(path)), "output-write", f"cannot write the report here: {error.strerror}"
         ) from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode() if isinstance(text, str) else text)
         os.chmod(temporary, _file_mode(path))  # mkstemp makes it owner-only; a report is an ordinary file
         os.replace(temporary, path)
     except OSError as error:

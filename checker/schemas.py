@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from checker.cases import CaseFile
+from checker.findings import RESULT_VERSION, ScanResult
 from checker.output import make_folder, write_atomically
 from checker.rules import Param, Rule
 from facts.models import FILE_STEMS, MODELS
@@ -31,6 +32,7 @@ def render_schemas() -> dict[str, str]:
         "rule.schema.json": rule_schema(),
         "params.schema.json": params_schema(),
         "cases.schema.json": cases_schema(),
+        "result.schema.json": result_schema(),
     }
     for stem in sorted(FILE_STEMS):
         documents[f"{FACTS_FOLDER}/{stem}.schema.json"] = facts_schema(stem)
@@ -51,6 +53,16 @@ def write_schemas(output: Path) -> list[Path]:
         write_atomically(path, text)
         written.append(path)
     return written
+
+
+def result_schema() -> dict[str, Any]:
+    """The result document every report renders (`scan --format json`), version RESULT_VERSION."""
+    return _described(
+        ScanResult.model_json_schema(mode="serialization"),
+        f"rivercheck result document, version {RESULT_VERSION}",
+        "One scan: findings with the records they rest on and their derivation, derived facts, unit "
+        "scores, counts, history and waiver states, and the stamp that says what produced it.",
+    )
 
 
 def rule_schema() -> dict[str, Any]:

@@ -43,7 +43,7 @@ def render(result: ScanResult, fmt: str, lang: str = "zh", colour: bool = False)
     if fmt == "junit":
         from checker.reports.junit import render_junit
 
-        return render_junit(result, lang).encode()
+        return render_junit(result, lang, {rule.id: rule.title for rule in result.rules}).encode()
     if fmt == "csv":
         from checker.reports.csv import render_csv
 
@@ -55,18 +55,22 @@ def render(result: ScanResult, fmt: str, lang: str = "zh", colour: bool = False)
     raise ValueError(f"unknown report format {fmt!r}")
 
 
-def output_format(spec: str) -> tuple[str, Path]:
-    """`FORMAT:PATH` or a PATH whose suffix says the format (`report.html`, `junit.xml`)."""
+def output_format(spec: str, default: str | None = None) -> tuple[str, Path]:
+    """`FORMAT:PATH`, or a PATH whose suffix says the format (`report.html`, `junit.xml`), or else
+    the `default` format."""
     head, sep, tail = spec.partition(":")
     if sep and head in FORMATS:
         return head, Path(tail)
     path = Path(spec)
-    fmt = SUFFIXES.get(path.suffix.lower())
+    fmt = SUFFIXES.get(path.suffix.lower(), default)
     if fmt is None:
         raise CheckerError.at(
             Location(spec),
             "output-format",
             f"cannot tell the report format of '{spec}' from its suffix",
-            help="use one of " + ", ".join(SUFFIXES) + ", or write FORMAT:PATH with FORMAT one of " + ", ".join(FORMATS),
+            help="use one of "
+            + ", ".join(SUFFIXES)
+            + ", or write FORMAT:PATH with FORMAT one of "
+            + ", ".join(FORMATS),
         )
     return fmt, path

@@ -1,71 +1,74 @@
-"""Reports: views of one ScanResult, never recomputing it."""
+"""The terminal table: findings grouped by severity, most severe first, coloured on a terminal."""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 
 import click
 
-from checker.findings import ScanResult
+from checker.findings import Finding, ScanResult
+from checker.reports.words import HISTORY, LABEL, SEVERITY, status
 
 SEVERITY_COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
-WORDS: dict[str, dict[str, Any]] = {
-    "zh": {
-        "findings": "发现问题",
-        "none": "未发现问题。",
-        "article": "第{n}条",
-        "scores": "单位考核得分（最低的10个）",
-        "stamp": "检查日期 {as_of} · 规则版本 {rules} · 事实摘要 {facts}",
-        "severity": {"critical": "严重", "high": "高", "medium": "中", "low": "低", "info": "提示"},
-    },
-    "en": {
-        "findings": "Findings",
-        "none": "No findings.",
-        "article": "Art. {n}",
-        "scores": "Unit scores (lowest 10)",
-        "stamp": "as of {as_of} · rules {rules} · facts {facts}",
-        "severity": {
-            "critical": "critical",
-            "high": "high",
-            "medium": "medium",
-            "low": "low",
-            "info": "info",
-        },
-    },
-}
-
-
-def render_json(result: ScanResult) -> str:
-    return result.to_json()
+ORDER = ("critical", "high", "medium", "low", "info")
 
 
 def render_table(result: ScanResult, lang: str = "zh", colour: bool = False) -> str:
-    words = WORDS[lang]
-    lines = [f"{words['findings']} ({len(result.findings)})"]
-    for finding in result.findings:
-        severity = _pad(words["severity"][finding.severity], 8)
-        if colour:
-            severity = click.style(
-                severity, fg=SEVERITY_COLOURS[finding.severity], bold=finding.severity != "info"
-            )
-        article = _pad(words["article"].format(n=finding.article), 8)
-        message = finding.message.zh if lang == "zh" else finding.message.en
-        lines.append(f"  {severity} {_pad(finding.rule, 20)} {article} {message}  [{finding.fingerprint}]")
+    label = LABEL[lang]
+    lines = [f"{label['findings']} ({len(result.findings)})"]
+    for severity in ORDER:
+        group = [f for f in result.findings if f.severity == severity]
+        if not group:
+            continue
+        heading = f"{SEVERITY[lang][severity]} ({len(group)})"
+        lines.append(click.style(heading, fg=SEVERITY_COLOURS[severity], bold=True) if colour else heading)
+        lines += [_row(finding, lang) for finding in group]
     if not result.findings:
-        lines.append("  " + words["none"])
+        lines.append("  " + label["none"])
+    if result.resolved:
+        lines += ["", f"{label['resolved']} ({len(result.resolved)})"]
+        lines += [f"  {r.rule:<22} {r.subject}  [{r.fingerprint}]" for r in result.resolved]
+    problems = [w for w in result.waivers if w.state != "active"]
+    if problems:
+        lines += ["", label["waivers"]]
+        for waiver in problems:
+            named = waiver.fingerprint or f"{waiver.rule} {waiver.subject}"
+            state = (
+                label["unmatched"]
+                if waiver.state == "unmatched"
+                else HISTORY[lang].get(waiver.state, waiver.state)
+            )
+            if waiver.state == "expired":
+                state = label["waiver_expired"].format(date=waiver.expires_on)
+            lines.append(f"  {named}: {state}  ({waiver.file}:{waiver.line})")
     lowest = [score for score in result.scores if score.deducted][:10]
     if lowest:
-        lines.append("")
-        lines.append(words["scores"])
-        for score in lowest:
-            lines.append(f"  {score.score:>6.1f}  -{score.deducted:<5g} {_pad(score.unit, 16)} {score.name}")
+        lines += ["", f"{label['scores']} (-10)"]
+        lines += [f"  {s.score:>6.1f}  -{s.deducted:<5g} {_pad(s.unit, 16)} {s.name}" for s in lowest]
     stamp = result.stamp
-    lines.append("")
-    lines.append(
-        words["stamp"].format(as_of=stamp.as_of, rules=stamp.rules_version, facts=stamp.facts_digest[:12])
-    )
+    lines += [
+        "",
+        f"{label['as_of']} {stamp.as_of} · {label['rules_version']} {stamp.rules_version} · "
+        f"{label['facts_digest']} {stamp.facts_digest[:12]}"
+        + (f" · {label['previous_scan']} {result.previous_scan}" if result.previous_scan else ""),
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _row(finding: Finding, lang: str) -> str:
+    article = _pad(LABEL[lang]["article_n"].format(n=finding.article), 8)
+    message = finding.message.zh if lang == "zh" else finding.message.en
+    state = status(
+        finding.history.state if finding.history else None,
+        finding.waiver.state if finding.waiver else None,
+        lang,
+    )
+    if finding.history and finding.history.state == "persisting":
+        state += f" {finding.history.days_open}d"
+    if finding.waiver and finding.waiver.state == "expired":
+        state = LABEL[lang]["waiver_expired"].format(date=finding.waiver.expires_on)
+    tag = f"  ({state})" if state else ""
+    return f"  {_pad(finding.rule, 24)} {article} {message}{tag}  [{finding.fingerprint}]"
 
 
 def _pad(text: str, width: int) -> str:

@@ -33,8 +33,20 @@ KIND = {
     },
 }
 HISTORY = {
-    "zh": {"new": "新增", "persisting": "持续", "regressed": "复发", "resolved": "已解决", "waived": "已豁免"},
-    "en": {"new": "new", "persisting": "persisting", "regressed": "regressed", "resolved": "resolved", "waived": "waived"},
+    "zh": {
+        "new": "新增",
+        "persisting": "持续",
+        "regressed": "复发",
+        "resolved": "已解决",
+        "waived": "已豁免",
+    },
+    "en": {
+        "new": "new",
+        "persisting": "persisting",
+        "regressed": "regressed",
+        "resolved": "resolved",
+        "waived": "waived",
+    },
 }
 LABEL = {
     "zh": {

@@ -41,9 +41,25 @@ def test_committed_schemas_are_up_to_date() -> None:
     assert not stale, f"docs/schemas is stale ({', '.join(stale)}): {REGENERATE}"
 
 
-def test_the_files_are_the_rule_params_case_and_fact_schemas() -> None:
+def test_the_files_are_the_rule_params_case_result_and_fact_schemas() -> None:
     facts = {f"facts/{stem}.schema.json" for stem in FILE_STEMS}
-    assert set(DOCUMENTS) == {"rule.schema.json", "params.schema.json", "cases.schema.json"} | facts
+    expected = {"rule.schema.json", "params.schema.json", "cases.schema.json", "result.schema.json"}
+    assert set(DOCUMENTS) == expected | facts
+
+
+def test_the_result_schema_accepts_a_real_result() -> None:
+    """Structural check of the demo's JSON report against the published result schema."""
+    import datetime as dt
+
+    from checker.scan import scan
+
+    root = Path(__file__).resolve().parents[2]
+    document = json.loads(scan([root / "demo" / "district"], root / "rules", dt.date(2026, 11, 26)).to_json())
+    schema = PARSED["result.schema.json"]
+    assert set(schema["required"]) <= set(document)
+    assert set(document) <= set(schema["properties"])
+    finding = schema["$defs"]["Finding"]
+    assert set(finding["required"]) <= set(document["findings"][0])
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

@@ -1,0 +1,116 @@
+"""CSV report: one row per finding, headed in the report's language, safe to open in a spreadsheet.
+
+The findings table defined here (its columns and a finding's cells) is shared with the XLSX report,
+so both say the same thing in the same order. A cell whose text starts like a formula (`=`, `+`,
+`-`, `@`, tab, CR) gets a leading `'`: record text comes from many hands, and a spreadsheet would
+otherwise run `=HYPERLINK(...)` from a problem description (CSV injection). Quoting is RFC 4180
+through the csv module; lines end in `\\n`. The dispatcher encodes the text as UTF-8 with a BOM.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+from checker.findings import Finding, ScanResult, UnitScore
+from checker.reports.words import KIND, LABEL, SEVERITY, status
+from checker.rules import Text
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection)."""
+
+WORDS = {
+    "zh": {"responsible_name": "责任单位名称"},
+    "en": {"responsible_name": "Responsible name"},
+}
+COLUMNS = (
+    "fingerprint",
+    "rule",
+    "article",
+    "kind",
+    "severity",
+    "status",
+    "days_open",
+    "subject",
+    "responsible",
+    "responsible_name",
+    "district",
+    "message",
+    "remedy",
+    "as_of",
+)
+
+Cell = str | int | float | dt.date | None
+
+
+def render_csv(result: ScanResult, lang: str = "zh") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(finding_header(lang))
+    for finding in result.findings:
+        writer.writerow([_text(cell) for cell in finding_cells(finding, lang)])
+    return buffer.getvalue()
+
+
+def finding_header(lang: str) -> list[str]:
+    """The findings table's column names in `lang`."""
+    return [WORDS[lang].get(name) or LABEL[lang][name] for name in COLUMNS]
+
+
+def finding_cells(finding: Finding, lang: str) -> list[Cell]:
+    """One finding as the findings table's cells (typed: a date stays a date, a number a number)."""
+    return [
+        finding.fingerprint,
+        finding.rule,
+        finding.article,
+        KIND[lang].get(finding.kind, finding.kind),
+        SEVERITY[lang].get(finding.severity, finding.severity),
+        finding_status(finding, lang),
+        finding.history.days_open if finding.history else None,
+        finding.subject,
+        finding.responsible,
+        finding.responsible_name,
+        finding.district,
+        in_lang(finding.message, lang),
+        in_lang(finding.remedy, lang),
+        finding.as_of,
+    ]
+
+
+def finding_status(finding: Finding, lang: str) -> str:
+    """waived, or the history state (new, persisting, regressed); empty without history."""
+    return status(
+        finding.history.state if finding.history else None,
+        finding.waiver.state if finding.waiver else None,
+        lang,
+    )
+
+
+def in_lang(text: Text, lang: str) -> str:
+    """A Text's words in `lang` (zh or en)."""
+    return text.zh if lang == "zh" else text.en
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would read as a formula, with a leading `'` so it stays text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def ranked(scores: Sequence[UnitScore]) -> list[tuple[int, UnitScore]]:
+    """Unit scores lowest first, each with its rank (1 = highest score; equal scores share a rank)."""
+    rank: dict[float, int] = {}
+    for place, score in enumerate(sorted((s.score for s in scores), reverse=True), start=1):
+        rank.setdefault(score, place)
+    return [(rank[s.score], s) for s in sorted(scores, key=lambda s: (s.score, s.unit))]
+
+
+def _text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return neutralise(cell)
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)

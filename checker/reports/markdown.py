@@ -1,0 +1,251 @@
+"""Markdown report: for a pull request, a wiki page or an email to the supervisors.
+
+Layout: title and stamp; a summary (findings by severity, failing and waived, and by history state);
+the findings grouped by article, then by severity (most severe first), each group a table; unit
+scores lowest first; findings resolved since the previous scan; the waivers and what they did.
+Record text goes into table cells, so `|` is escaped, `<` and `>` are entities (no stray HTML) and
+line breaks become `<br>`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+from checker.findings import Finding, ResolvedFinding, ScanResult, WaiverReport
+from checker.reports.csv import finding_status, in_lang, ranked
+from checker.reports.words import HISTORY, LABEL, SEVERITY
+from checker.rules import SEVERITIES
+
+WORDS = {
+    "zh": {
+        "summary": "概况",
+        "failing": "未豁免",
+        "waived": "已豁免",
+        "count": "数量",
+        "history": "与上次检查相比",
+        "name": "名称",
+        "first_seen": "首次发现",
+        "last_seen": "最后发现",
+        "reason": "理由",
+        "approver": "批准人",
+        "approved_on": "批准日期",
+        "expires_on": "到期日期",
+        "source": "来源",
+        "matched": "匹配的问题",
+        "active": "生效",
+        "expired": "已到期",
+        "sep": "；",
+    },
+    "en": {
+        "summary": "Summary",
+        "failing": "Failing",
+        "waived": "Waived",
+        "count": "Count",
+        "history": "Against the previous scan",
+        "name": "Name",
+        "first_seen": "First seen",
+        "last_seen": "Last seen",
+        "reason": "Reason",
+        "approver": "Approver",
+        "approved_on": "Approved on",
+        "expires_on": "Expires on",
+        "source": "Source",
+        "matched": "Matched findings",
+        "active": "active",
+        "expired": "expired",
+        "sep": "; ",
+    },
+}
+
+
+def render_markdown(result: ScanResult, lang: str = "zh") -> str:
+    label = LABEL[lang]
+    lines = [f"# {label['title']}", "", _stamp(result, lang), ""]
+    lines += _summary(result, lang)
+    lines += [f"## {label['findings']} ({len(result.findings)})", ""]
+    lines += _findings(result.findings, lang) if result.findings else [label["none"], ""]
+    if result.scores:
+        lines += [f"## {label['scores']}", ""]
+        lines += _scores(result, lang)
+    if result.resolved:
+        lines += [f"## {label['resolved']} ({len(result.resolved)})", ""]
+        lines += _resolved(result.resolved, lang)
+    if result.waivers:
+        lines += [f"## {label['waivers']} ({len(result.waivers)})", ""]
+        lines += _waivers(result.waivers, lang)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def cell(value: object) -> str:
+    """Text made safe for one table cell: no column breaks, no raw HTML, no line breaks."""
+    text = "" if value is None else str(value)
+    text = text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
+
+
+def table(header: list[str], rows: list[list[object]]) -> list[str]:
+    """A GitHub-flavoured Markdown table, every cell escaped, then a blank line."""
+    lines = ["| " + " | ".join(cell(name) for name in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _stamp(result: ScanResult, lang: str) -> str:
+    label, stamp = LABEL[lang], result.stamp
+    parts = [
+        f"{label['as_of']} {stamp.as_of}",
+        f"{label['rules_version']} `{stamp.rules_version}`",
+        f"{label['facts_digest']} `{stamp.facts_digest[:12]}`",
+        f"{label['tool']} {stamp.tool}",
+        f"{label['engine']} {stamp.engine}",
+    ]
+    if result.previous_scan is not None:
+        parts.append(f"{label['previous_scan']} {result.previous_scan}")
+    return " · ".join(parts)
+
+
+def _summary(result: ScanResult, lang: str) -> list[str]:
+    label, words, severity = LABEL[lang], WORDS[lang], SEVERITY[lang]
+    failing = Counter(f.severity for f in result.findings if f.failing)
+    waived = Counter(f.severity for f in result.findings if not f.failing)
+    rows: list[list[object]] = [
+        [severity.get(s, s), failing[s], waived[s], failing[s] + waived[s]]
+        for s in reversed(SEVERITIES)
+        if failing[s] or waived[s]
+    ]
+    total = [label["total"], failing.total(), waived.total(), len(result.findings)]
+    header = [label["severity"], words["failing"], words["waived"], label["total"]]
+    lines = [f"## {words['summary']}", "", *table(header, [*rows, total])]
+    states = Counter(f.history.state for f in result.findings if f.history)
+    if states or result.resolved:
+        history = [[HISTORY[lang][s], states[s]] for s in ("new", "persisting", "regressed")]
+        history.append([HISTORY[lang]["resolved"], len(result.resolved)])
+        lines += [f"### {words['history']}", "", *table([label["status"], words["count"]], history)]
+    return lines
+
+
+def _findings(findings: list[Finding], lang: str) -> list[str]:
+    label = LABEL[lang]
+    header = [
+        label["severity"],
+        label["rule"],
+        label["subject"],
+        label["responsible"],
+        label["status"],
+        label["message"],
+        label["fingerprint"],
+    ]
+    lines = []
+    ordered = sorted(findings, key=_order)
+    for article, in_article in groupby(ordered, key=lambda f: f.article):
+        group = list(in_article)
+        lines += [f"### {label['article_n'].format(n=article)} ({len(group)})", ""]
+        for severity, in_severity in groupby(group, key=lambda f: f.severity):
+            same = list(in_severity)
+            lines += [f"#### {SEVERITY[lang].get(severity, severity)} ({len(same)})", ""]
+            rows: list[list[object]] = [
+                [
+                    SEVERITY[lang].get(f.severity, f.severity),
+                    f.rule,
+                    f.subject,
+                    _unit(f.responsible, f.responsible_name),
+                    _status(f, lang),
+                    in_lang(f.message, lang),
+                    f"`{f.fingerprint}`",
+                ]
+                for f in same
+            ]
+            lines += table(header, rows)
+    return lines
+
+
+def _order(finding: Finding) -> tuple[int, int, str, str, str]:
+    rank = SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else -1
+    return (finding.article, -rank, finding.rule, finding.subject, finding.fingerprint)
+
+
+def _status(finding: Finding, lang: str) -> str:
+    """The status word, and the waiver's date: until when it holds, or when it ran out."""
+    words, label = [finding_status(finding, lang)], LABEL[lang]
+    if finding.waiver is not None:
+        key = "waived_until" if finding.waiver.state == "active" else "waiver_expired"
+        words.append(label[key].format(date=finding.waiver.expires_on))
+    return WORDS[lang]["sep"].join(word for word in words if word)
+
+
+def _scores(result: ScanResult, lang: str) -> list[str]:
+    label = LABEL[lang]
+    header = [label["rank"], label["unit"], WORDS[lang]["name"], label["score"], label["deducted"]]
+    rows: list[list[object]] = [
+        [rank, s.unit, s.name, f"{s.score:g}", f"{s.deducted:g}"] for rank, s in ranked(result.scores)
+    ]
+    return table(header, rows)
+
+
+def _resolved(resolved: list[ResolvedFinding], lang: str) -> list[str]:
+    label, words = LABEL[lang], WORDS[lang]
+    header = [
+        label["article"],
+        label["severity"],
+        label["rule"],
+        label["subject"],
+        label["responsible"],
+        label["message"],
+        words["first_seen"],
+        words["last_seen"],
+        label["fingerprint"],
+    ]
+    rows: list[list[object]] = [
+        [
+            label["article_n"].format(n=r.article),
+            SEVERITY[lang].get(r.severity, r.severity),
+            r.rule,
+            r.subject,
+            r.responsible,
+            in_lang(r.message, lang),
+            r.first_seen,
+            r.last_seen,
+            f"`{r.fingerprint}`",
+        ]
+        for r in sorted(resolved, key=lambda r: (r.article, r.rule, r.subject, r.fingerprint))
+    ]
+    return table(header, rows)
+
+
+def _waivers(waivers: list[WaiverReport], lang: str) -> list[str]:
+    label, words = LABEL[lang], WORDS[lang]
+    header = [
+        label["status"],
+        label["fingerprint"],
+        label["rule"],
+        label["subject"],
+        words["reason"],
+        words["approver"],
+        words["approved_on"],
+        words["expires_on"],
+        words["source"],
+        words["matched"],
+    ]
+    rows: list[list[object]] = [
+        [
+            label["unmatched"] if w.state == "unmatched" else words[w.state],
+            f"`{w.fingerprint}`" if w.fingerprint else "",
+            w.rule,
+            w.subject,
+            w.reason,
+            w.approver,
+            w.approved_on,
+            w.expires_on,
+            f"{w.file}:{w.line}",
+            ", ".join(w.matched),
+        ]
+        for w in sorted(waivers, key=lambda w: (w.file, w.line))
+    ]
+    return table(header, rows)
+
+
+def _unit(code: str | None, name: str | None) -> str:
+    if code is None:
+        return name or ""
+    return f"{name} ({code})" if name and name != code else code
