@@ -8,6 +8,8 @@ is missing or when pyproject.toml has changed since it was made.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -18,6 +20,7 @@ VENV = HOME / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".rivercheck-installed"
 DEMO_AS_OF = "2026-11-26"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def setup() -> None:
@@ -31,6 +34,21 @@ def setup() -> None:
     run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f"{HOME}[test]"])
     STAMP.write_text(wanted)
+
+
+def browser() -> None:
+    """The HTML report's tests drive Debian's Chromium (never a browser Playwright downloads)."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(
+            f"the HTML report tests need {CHROMIUM}: install Debian's package 'chromium' (as root: apt-get install chromium)"
+        )
+    print("installing Debian's chromium for the HTML report tests", flush=True)
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        if subprocess.call(command, env=environment, stdout=subprocess.DEVNULL) != 0:
+            sys.exit(f"'{' '.join(command)}' failed")
 
 
 def run(command: list[str], ok: tuple[int, ...] = (0,)) -> int:
@@ -49,6 +67,7 @@ def demo() -> None:
 def test() -> None:
     """Lint, type-check and run the whole test suite."""
     setup()
+    browser()
     run([str(BIN / "ruff"), "check", "."])
     run([str(BIN / "ruff"), "format", "--check", "."])
     run([str(BIN / "mypy")])
