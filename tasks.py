@@ -41,9 +41,7 @@ def browser() -> None:
     if Path(CHROMIUM).exists():
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        sys.exit(
-            f"the HTML report tests need {CHROMIUM}: install Debian's package 'chromium' (as root: apt-get install chromium)"
-        )
+        sys.exit(f"the HTML report tests need {CHROMIUM}: as root, apt-get install chromium")
     print("installing Debian's chromium for the HTML report tests", flush=True)
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
