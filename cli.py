@@ -264,6 +264,41 @@ def waivers_audit_command(
     click.echo(waiver_audit(result, waivers_path, lang), nl=False)
 
 
+@main.group("facts")
+def facts_group() -> None:
+    """Fact files: check them, count them, import them from spreadsheets."""
+
+
+FACT_PATHS = click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+@facts_group.command("validate")
+@FACT_PATHS
+@DEBUG
+@reports_errors
+def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
+    """Check fact files without running rules: fields, dates, keys, references. Exit 0 clean, 2 problems."""
+    from facts.loaders import load_facts
+
+    facts = load_facts(fact_paths_or_demo(fact_paths))
+    click.echo(f"{len(facts):,} records in {len(facts.sources)} files: no problems")
+
+
+@facts_group.command("stats")
+@FACT_PATHS
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@LANG
+@DEBUG
+@reports_errors
+def facts_stats_command(fact_paths: tuple[Path, ...], fmt: str, lang: str, debug: bool) -> None:
+    """Records per kind, per district and problem status, and the range of every date field."""
+    from facts.loaders import load_facts
+    from facts.stats import fact_stats, render_stats
+
+    stats = fact_stats(load_facts(fact_paths_or_demo(fact_paths)))
+    click.echo(stats.to_json() if fmt == "json" else render_stats(stats, lang), nl=False)
+
+
 @main.command("explain")
 @click.argument("fingerprint")
 @fact_options

@@ -1,0 +1,52 @@
+"""`rivercheck facts validate` and `facts stats` through the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "district"
+
+
+def test_validate_a_clean_fact_set() -> None:
+    result = CliRunner().invoke(main, ["facts", "validate", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "68 records in 5 files: no problems\n"
+
+
+def test_validate_reports_every_problem_by_file_and_line(tmp_path: Path) -> None:
+    facts = tmp_path / "district"
+    shutil.copytree(DEMO, facts)
+    problems = facts / "problems.yaml"
+    text = problems.read_text("utf-8")
+    text = text.replace("assignee: U-ENV, deadline: 2026-11-16", "assignee: U-ENX, deadline: 2026-11-16")
+    text = text.replace(
+        "deadline: 2026-10-12, status: in_progress}",
+        "deadline: 2026-10-12, status: in_progress, signed_off_on: 2026-01-01}",
+    )
+    problems.write_text(text, "utf-8")
+    lines = text.splitlines()
+    result = CliRunner().invoke(main, ["facts", "validate", str(facts)])
+    assert result.exit_code == 2
+    unknown_unit = next(i for i, line in enumerate(lines, 1) if "U-ENX" in line)
+    signed_before = next(i for i, line in enumerate(lines, 1) if "signed_off_on: 2026-01-01" in line)
+    assert f"problems.yaml:{unknown_unit}:" in result.stderr and "did you mean 'U-ENV'?" in result.stderr
+    assert f"problems.yaml:{signed_before}:" in result.stderr and "before found_on" in result.stderr
+    assert "2 problem(s)" in result.stderr
+
+
+def test_stats_counts_kinds_statuses_and_date_ranges() -> None:
+    result = CliRunner().invoke(main, ["facts", "stats", str(DEMO), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["kinds"] == {"chief": 9, "interview": 2, "problem": 37, "unit": 8, "waterbody": 12}
+    assert sum(stats["status"].values()) == 37 and stats["status"]["signed_off"] == 13
+    assert stats["districts"]["清溪区"]["problem"] == 37
+    assert stats["dates"]["problem.found_on"] == ["2026-02-01", "2026-11-24"]
+    text = CliRunner().invoke(main, ["facts", "stats", str(DEMO), "--lang", "en"])
+    assert "Problems per status" in text.stdout and "signed_off" in text.stdout
