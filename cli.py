@@ -108,6 +108,13 @@ LANG = click.option(
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language."
 )
 DEBUG = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+HISTORY = click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="History database (default: $RIVERCHECK_HISTORY, else .rivercheck/history.sqlite).",
+)
 
 
 def fact_paths_or_demo(fact_paths: tuple[Path, ...]) -> list[Path]:
@@ -138,13 +145,7 @@ def fact_paths_or_demo(fact_paths: tuple[Path, ...]) -> list[Path]:
     help="Exit 1 when a finding that is not waived is this severe or more.",
 )
 @LANG
-@click.option(
-    "--history",
-    "history_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="History database (default: $RIVERCHECK_HISTORY, else .rivercheck/history.sqlite).",
-)
+@HISTORY
 @click.option("--no-history", is_flag=True, help="Neither compare with nor record in the history.")
 @click.option(
     "--waivers",
@@ -221,13 +222,7 @@ def _progress() -> Callable[[str, int, int], None] | None:
 
 
 @main.command("history")
-@click.option(
-    "--history",
-    "history_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="History database (default: $RIVERCHECK_HISTORY, else .rivercheck/history.sqlite).",
-)
+@HISTORY
 @LANG
 @DEBUG
 @reports_errors
