@@ -121,8 +121,28 @@ def fact_paths_or_demo(fact_paths: tuple[Path, ...]) -> list[Path]:
     return list(fact_paths) or [_shown(DEMO_FACTS)]
 
 
+MAPPING = click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read spreadsheet exports (.xlsx, and .csv files the mapping names) through this mapping "
+    "(docs/mappings.md); the other paths are canonical fact files loaded alongside.",
+)
+
+
+def facts_input(fact_paths: tuple[Path, ...], mapping: Path | None) -> Any:
+    """The fact paths, or, with a mapping, the fact set imported from the exports among them."""
+    if mapping is None:
+        return fact_paths_or_demo(fact_paths)
+    from facts.importer import import_facts, split_sources
+
+    sources, also = split_sources(mapping, list(fact_paths))
+    return import_facts(mapping, sources, also)
+
+
 @main.command("scan")
 @fact_options
+@MAPPING
 @click.option(
     "--format",
     "fmt",
@@ -171,6 +191,7 @@ def scan_command(
     fact_paths: tuple[Path, ...],
     as_of: dt.date | None,
     rules: Path,
+    mapping: Path | None,
     fmt: str | None,
     outputs: tuple[str, ...],
     fail_on: str,
@@ -189,7 +210,7 @@ def scan_command(
     targets = [output_format(spec, fmt) for spec in outputs]  # bad specs fail before the scan
     history = None if no_history else History.at(history_path)
     options = ScanOptions(jobs=jobs, partition_size=partition_size, progress=_progress())
-    result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today(), options)
+    result = scan(facts_input(fact_paths, mapping), rules, as_of or dt.date.today(), options)
     result = annotate(result, waivers_path, history)
     shown = redacted(result) if redact else result
     if not targets:
@@ -277,6 +298,24 @@ def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
 
     facts = load_facts(fact_paths_or_demo(fact_paths))
     click.echo(f"{len(facts):,} records in {len(facts.sources)} files: no problems")
+
+
+@facts_group.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--mapping", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The mapping file."
+)
+@click.option(
+    "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write."
+)
+@DEBUG
+@reports_errors
+def facts_import_command(sources: tuple[Path, ...], mapping: Path, output: Path, debug: bool) -> None:
+    """Read exports through a mapping and write canonical fact files (other paths: loaded alongside)."""
+    from facts.importer import write_canonical
+
+    for path in write_canonical(facts_input(sources, mapping), output):
+        click.echo(str(path))
 
 
 @facts_group.command("stats")

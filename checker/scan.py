@@ -15,7 +15,7 @@ from checker.findings import ScanResult, collect
 from checker.partition import DEFAULT_TARGET
 from checker.rules import load_rules
 from checker.run import RunOptions, run
-from facts.loaders import load_facts
+from facts.loaders import FactSet, load_facts
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,15 @@ class ScanOptions:
 
 
 def scan(
-    fact_paths: Sequence[str | Path], rule_dir: str | Path, as_of: dt.date, options: ScanOptions | None = None
+    facts: FactSet | Sequence[str | Path],
+    rule_dir: str | Path,
+    as_of: dt.date,
+    options: ScanOptions | None = None,
 ) -> ScanResult:
+    """Scan fact files (or a fact set already loaded, e.g. imported from a spreadsheet export)."""
     options = options or ScanOptions()
-    facts = load_facts(fact_paths)  # facts/: parse + validate, keeps file:line
+    if not isinstance(facts, FactSet):
+        facts = load_facts(facts)  # facts/: parse + validate, keeps file:line
     rules = load_rules(rule_dir)  # checker/: parse + validate rule files
     program = compile_rules(rules, as_of, options.params)  # engine-neutral
     run_options = RunOptions(partition_size=options.partition_size, progress=options.progress)

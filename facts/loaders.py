@@ -24,7 +24,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,7 +35,7 @@ from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from facts.models import FILE_STEMS, MODELS, Record
 from facts.yamlsrc import Located, PathTuple, load_yaml
 
-__all__ = ["Fact", "FactSet", "load_facts"]
+__all__ = ["Fact", "FactSet", "RawRecord", "load_facts", "load_records"]
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
 """File name endings read as fact files (any case); other files in a directory are ignored."""
@@ -119,6 +119,84 @@ def _load(paths: Sequence[str | Path]) -> FactSet:
         raise CheckerError(loader.diagnostics)
     facts = sorted(loader.facts, key=lambda fact: (fact.record.kind, fact.record.key))
     return FactSet(tuple(facts), digest.hexdigest(), tuple(files))
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record read by something other than a fact file (a spreadsheet import), not yet validated.
+
+    `raw` holds the fields as a fact file would (dates as YYYY-MM-DD text, keys as text); `location`
+    is the record's place and `fields` the place of each field it has one for (a column), where
+    diagnostics about that field point. `row` is the spreadsheet row messages name (0: none), and
+    `absent` the fields whose value could not be read: already reported, so not "missing" again.
+    """
+
+    kind: str
+    raw: dict[str, Any]
+    location: Location
+    fields: Mapping[str, Location] = field(default_factory=dict)
+    row: int = 0
+    absent: frozenset[str] = frozenset()
+
+
+Records = Iterable[RawRecord] | Callable[[FactSet], Iterable[RawRecord]]
+"""Records, or a function that makes them from the records of the `also` files (to resolve names)."""
+
+
+def load_records(
+    records: Records,
+    also: Sequence[str | Path] = (),
+    *,
+    sources: Sequence[str | Path] = (),
+    incomplete: Iterable[str] = (),
+) -> FactSet:
+    """Validate and cross-check records read elsewhere, with the fact files at `also` read alongside.
+
+    The same checks as `load_facts`, through the same machinery: each record against its model,
+    unique keys per kind across the records and the files, references among all of them. When
+    `records` is a function it is called with the validated records of `also` (references not yet
+    checked), unless reading them went wrong: then their diagnostics are raised alone.
+    `sources` are the files the records came from, for the digest and `FactSet.sources`;
+    `incomplete` names kinds whose records are not all given, so references to them are not checked.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        loader = _Loader()
+        files = _find_files(also, loader.diagnostics) if also else []
+        given = {os.path.realpath(path): path for path in files}
+        for source in sources:
+            given.setdefault(os.path.realpath(source), str(source))
+        digest = hashlib.sha256()
+        to_load = set(files)
+        for path in sorted(given.values()):
+            if path in to_load:
+                loader.load_file(path, digest.update)
+            else:
+                loader.digest_source(path, digest.update)
+        if callable(records):
+            if loader.diagnostics:
+                raise CheckerError(loader.diagnostics)
+            known = sorted(loader.facts, key=lambda fact: (fact.record.kind, fact.record.key))
+            records = records(FactSet(tuple(known), "", ()))
+        for record in records:
+            loader.add_record(record)
+        loader.incomplete.update(incomplete)
+        loader.check_references()
+        if loader.diagnostics:
+            raise CheckerError(loader.diagnostics)
+        facts = sorted(loader.facts, key=lambda fact: (fact.record.kind, fact.record.key))
+        return FactSet(tuple(facts), digest.hexdigest(), tuple(sorted(given.values())))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _digest_file(name: str, data: bytes, digest: Callable[[bytes], object]) -> None:
+    """A file's base name and bytes, into the facts digest."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    digest(len(encoded).to_bytes(8, "big") + encoded + len(data).to_bytes(8, "big"))
+    digest(data)
 
 
 # --- finding files ------------------------------------------------------------------------------
@@ -379,9 +457,7 @@ class _Loader:
         except OSError as error:
             self.problem(Location(path), "fact-read", f"cannot read the file: {error.strerror or error}")
             return
-        encoded = name.encode("utf-8", "surrogateescape")
-        digest(len(encoded).to_bytes(8, "big") + encoded + len(data).to_bytes(8, "big"))
-        digest(data)
+        _digest_file(name, data, digest)
         stem = _stem(name)
         kind = FILE_STEMS.get(stem)
         if kind is None:
@@ -426,6 +502,16 @@ class _Loader:
             help="save it as UTF-8 (in Excel: CSV UTF-8)",
         )
         return None
+
+    def digest_source(self, path: str, digest: Callable[[bytes], object]) -> None:
+        """A file records were read from elsewhere (`load_records`): into the digest only."""
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        except OSError as error:
+            self.problem(Location(path), "fact-read", f"cannot read the file: {error.strerror or error}")
+            return
+        _digest_file(os.path.basename(path), data, digest)
 
     # formats: each returns False when part of the file could not be read
 
@@ -647,6 +733,23 @@ class _Loader:
         return plan, frozenset(absent)
 
     # records
+
+    def add_record(self, record: RawRecord) -> None:
+        """Add a record read elsewhere; its field places stand in for YAML places."""
+        model = _MODELS.get(record.kind)
+        if model is None:
+            raise ValueError(f"unknown fact kind {record.kind!r}")
+        places: dict[PathTuple, Location] = {(0,): record.location}
+        places.update({(0, name): place for name, place in record.fields.items()})
+        located = Located(record.location.path, None, places)
+
+        def where(at: PathTuple) -> Location:
+            return located.where((0, *at))
+
+        raw = dict(record.raw)
+        self.add(
+            model, raw, record.location, where, located, 0, model.kind, row=record.row, absent=record.absent
+        )
 
     def add(
         self,
