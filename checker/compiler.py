@@ -78,7 +78,8 @@ class CompiledRule:
     derive_kind: str | None
     derive_key: ex.Expr | None
     derive_set: tuple[tuple[str, ex.Expr], ...]
-    subject: ex.Expr | None
+    subject: tuple[ex.Expr, ...] | None
+    """The values that say what a finding is about (joined with '/')."""
     responsible: ex.Expr | None
     used_fields: dict[str, tuple[str, ...]]
     """Per bound pattern, the fields the rule looked at (the values that mattered)."""
@@ -190,12 +191,25 @@ def _derived_dates(rules: list[CompiledRule], dates: dict[str, frozenset[str]]) 
     show them as dates rather than day numbers."""
     found = {kind: set(names) for kind, names in dates.items()}
     for rule in sorted(rules, key=lambda r: r.stratum):
-        if rule.derive_kind is None or rule.group is not None:
+        if rule.derive_kind is None:
             continue
         bound = {p.name: p.kind for p in rule.positive}
-        for name, value in rule.derive_set:
-            if _is_date(value, bound, found):
-                found.setdefault(rule.derive_kind, set()).add(name)
+        if rule.group is not None:  # a group's values: a date grouped by, or the max or min of dates
+            values = {name for name, value in rule.group.by if _is_date(value, bound, found)}
+            values |= {
+                name
+                for name, function, argument in rule.group.compute
+                if function in ("max", "min")
+                and not isinstance(argument, str)
+                and _is_date(argument, bound, found)
+            }
+            dated = {
+                name for name, value in rule.derive_set if isinstance(value, ex.Ref) and value.root in values
+            }
+        else:
+            dated = {name for name, value in rule.derive_set if _is_date(value, bound, found)}
+        if dated:
+            found.setdefault(rule.derive_kind, set()).update(dated)
     return {kind: frozenset(names) for kind, names in found.items()}
 
 
@@ -315,7 +329,10 @@ class _Checker:
         finding = rule.then.finding
         subject = responsible = None
         if finding:
-            subject = self._expr(finding.subject, ("then", "finding", "subject"), constants, names)
+            parts = [finding.subject] if isinstance(finding.subject, str) else finding.subject
+            subject = tuple(
+                self._expr(part, ("then", "finding", "subject"), constants, names) for part in parts
+            )
             if finding.responsible is not None:
                 responsible = self._expr(
                     finding.responsible, ("then", "finding", "responsible"), constants, names

@@ -75,7 +75,7 @@ def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) 
         for name, function, argument in rule.group.compute:
             env[name] = _aggregate(rule, function, argument, members, constants)
         if all(_holds(env[name], op, _evaluate(rule, value, env)) for name, op, value in rule.group.having):
-            results += _results(rule, env, _basis(rule, members), program, {})
+            results += _results(rule, env, _basis(rule, members), program, {}, values)
     return results
 
 
@@ -138,14 +138,19 @@ def _basis(rule: CompiledRule, matches: Sequence[Match]) -> tuple[Basis, ...]:
 
 
 def _results(
-    rule: CompiledRule, env: dict[str, Any], basis: tuple[Basis, ...], program: Program, match: Match
+    rule: CompiledRule,
+    env: dict[str, Any],
+    basis: tuple[Basis, ...],
+    program: Program,
+    match: Match,
+    group: tuple[Any, ...] | None = None,
 ) -> list[Output]:
     spec = rule.loaded.rule
     values = {name: _evaluate(rule, value, env) for name, value in rule.derive_set}
     results: list[Output] = []
     finding_key = None
     if rule.subject is not None and spec.then.finding is not None:
-        subject = _evaluate(rule, rule.subject, env)
+        subject = "/".join(str(_evaluate(rule, part, env)) for part in rule.subject)
         responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
         finding_key = fingerprint(spec.id, subject)
         finding = spec.then.finding
@@ -170,7 +175,9 @@ def _results(
         if rule.derive_key is not None:
             key = str(_evaluate(rule, rule.derive_key, env))
         else:
-            key = spec.id + ":" + "|".join(b.key for b in basis)
+            # by default a derived fact is keyed by what it is about: the group, or the facts matched
+            parts = [str(v) for v in group] if group is not None else [b.key for b in basis]
+            key = spec.id + ":" + "|".join(parts)
         results.append(Output(spec.id, rule.derive_kind, key, values, basis, finding=finding_key))
     return results
 

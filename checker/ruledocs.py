@@ -431,7 +431,9 @@ def _message_section(loaded: LoadedRule) -> list[str]:
         return ["## Message", "", "None: the rule reports no finding. " + _derive_text(loaded), ""]
     message = then.finding.message
     lines = ["## Message", "", f"- zh: `{message.zh}`", f"- en: `{message.en}`", ""]
-    subject = f"Each finding is about `{then.finding.subject}`"
+    about = then.finding.subject
+    shown = " / ".join(about) if isinstance(about, list) else about
+    subject = f"Each finding is about `{shown}`"
     responsible = then.finding.responsible
     lines.append(subject + (f"; the unit that must act is `{responsible}`." if responsible else "."))
     if then.derive is not None:

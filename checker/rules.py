@@ -116,7 +116,8 @@ class Derive(Strict):
 class FindingSpec(Strict):
     """What a person is told: about what, who must act, what is wrong and what would put it right."""
 
-    subject: str
+    subject: str | Annotated[list[str], Field(min_length=1)]
+    """What the finding is about; several values are joined with '/' (`[$chief.key, $chief.waterbodies]`)."""
     responsible: str | None = None
     message: Text
     remedy: Text

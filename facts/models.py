@@ -132,8 +132,18 @@ class Interview(Record):
     problems: list[Key] = []
 
 
+class Patrol(Record):
+    """A chief's patrol (巡河/巡湖) of a waterbody in their charge, on a day."""
+
+    kind: ClassVar[str] = "patrol"
+    references: ClassVar[dict[str, str]] = {"chief": "chief", "waterbody": "waterbody"}
+    chief: Key
+    waterbody: Key
+    patrolled_on: dt.date
+
+
 MODELS: dict[str, type[Record]] = {
-    model.kind: model for model in (Waterbody, Chief, Unit, Problem, Interview)
+    model.kind: model for model in (Waterbody, Chief, Unit, Problem, Interview, Patrol)
 }
 """Every fact kind by name."""
 
@@ -143,5 +153,6 @@ FILE_STEMS: dict[str, str] = {
     "units": "unit",
     "problems": "problem",
     "interviews": "interview",
+    "patrols": "patrol",
 }
 """A fact file's name says its kind: `problems.yaml`, `problems-2026.csv`, `chiefs_pudong.jsonl`."""
