@@ -87,6 +87,17 @@ class CompiledRule:
     scheme: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
+    def local(self) -> bool:
+        """A count over one kind with only constant conditions: evaluated while reading the facts,
+        without the engine (2 million patrols need never reach it)."""
+        return (
+            self.group is not None
+            and len(self.patterns) == 1
+            and not self.patterns[0].negated
+            and all(isinstance(c.value, ex.Const) for c in self.patterns[0].comparisons)
+        )
+
+    @property
     def residual(self) -> tuple[tuple[str, Comparison], ...]:
         """Comparisons of positive patterns the adapter checks on each match (see `in_engine`)."""
         return tuple((p.name, c) for p in self.positive for c in p.comparisons if not in_engine(c))
@@ -116,6 +127,8 @@ class Pass:
     rules: tuple[CompiledRule, ...]
     partition: dict[str, tuple[str, ...]]
     """Fact kind -> the fields whose values pick the partition (kinds not named: their key)."""
+    engine: bool = True
+    """False for a pass of local rules (`CompiledRule.local`), evaluated without the engine."""
 
     @property
     def kinds(self) -> set[str]:
@@ -793,7 +806,8 @@ def _scheme(rule: CompiledRule, problems: list[Diagnostic]) -> dict[str, tuple[s
 
 def _passes(rules: list[CompiledRule]) -> tuple[Pass, ...]:
     passes: list[tuple[int, list[CompiledRule], dict[str, tuple[str, ...]]]] = []
-    ordered = sorted(rules, key=lambda r: (r.stratum, not r.scheme, r.id))
+    local = [rule for rule in rules if rule.local]
+    ordered = sorted((r for r in rules if not r.local), key=lambda r: (r.stratum, not r.scheme, r.id))
     for rule in ordered:
         for stratum, members, scheme in passes:
             if stratum != rule.stratum:
@@ -805,10 +819,15 @@ def _passes(rules: list[CompiledRule]) -> tuple[Pass, ...]:
                 break
         else:
             passes.append((rule.stratum, [rule], dict(rule.scheme)))
-    return tuple(
+    steps = [
         Pass(f"s{stratum}p{index}", stratum, tuple(members), dict(sorted(scheme.items())))
         for index, (stratum, members, scheme) in enumerate(passes)
-    )
+    ]
+    steps += [
+        Pass(f"s{rule.stratum}local{index}", rule.stratum, (rule,), {}, engine=False)
+        for index, rule in enumerate(sorted(local, key=lambda r: r.id))
+    ]
+    return tuple(sorted(steps, key=lambda step: (step.stratum, step.engine, step.name)))
 
 
 def shadow(kind: str) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from checker import expr as ex
 from checker.compiler import FINDING_KIND, CompiledRule, Program, day_date
 from checker.errors import CheckerError
+from checker.prefilter import constant_test
 
 Match = Mapping[str, Mapping[str, Any]]
 """Bound pattern name -> the engine fact (a flat dict with `kind` and `key`)."""
@@ -77,6 +78,75 @@ def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) 
         if all(_holds(env[name], op, _evaluate(rule, value, env)) for name, op, value in rule.group.having):
             results += _results(rule, env, _basis(rule, members), program, {}, values)
     return results
+
+
+BASIS_KEPT = 10
+"""A count evaluated while reading rests on at most this many of its facts (the first by key)."""
+
+
+def outputs_streamed(
+    rule: CompiledRule, facts: Iterable[Mapping[str, Any]], program: Program
+) -> list[Output]:
+    """A local counting rule (`CompiledRule.local`) over facts as they are read: no engine, and no
+    list of matches kept, only each group's running values."""
+    assert rule.group is not None
+    pattern = rule.patterns[0]
+    test = constant_test(pattern)
+    constants = {"as_of": program.as_of_day, "params": program.params}
+    groups: dict[tuple[Any, ...], _Running] = {}
+    for fact in facts:
+        if test is not None and not test(fact):
+            continue
+        match = {pattern.name: fact}
+        env = {**constants, **match}
+        values = tuple(_evaluate(rule, value, env) for _, value in rule.group.by)
+        running = groups.get(values)
+        if running is None:
+            running = groups[values] = _Running(rule)
+        running.add(rule, fact, env)
+    results: list[Output] = []
+    for values, running in sorted(groups.items(), key=lambda item: repr(item[0])):
+        group_env = {**constants, **{name: v for (name, _), v in zip(rule.group.by, values, strict=True)}}
+        group_env.update(running.values())
+        if all(_holds(group_env[n], op, _evaluate(rule, v, group_env)) for n, op, v in rule.group.having):
+            used = rule.used_fields.get(pattern.name, ())
+            basis = tuple(Basis(pattern.kind, key, used) for key in sorted(running.keys)[:BASIS_KEPT])
+            results += _results(rule, group_env, basis, program, {}, values)
+    return results
+
+
+class _Running:
+    """One group's facts (their keys, for a distinct count) and running max, min and sum."""
+
+    def __init__(self, rule: CompiledRule) -> None:
+        assert rule.group is not None
+        self.compute = rule.group.compute
+        self.keys: set[str] = set()
+        self.totals: dict[str, Any] = {}
+
+    def add(self, rule: CompiledRule, fact: Mapping[str, Any], env: Mapping[str, Any]) -> None:
+        self.keys.add(str(fact["key"]))
+        for name, function, argument in self.compute:
+            if function == "count" or isinstance(argument, str):
+                continue
+            value = _evaluate(rule, argument, env)
+            if value is None:
+                continue
+            current = self.totals.get(name)
+            if current is None:
+                self.totals[name] = value
+            elif function == "max":
+                self.totals[name] = max(current, value)
+            elif function == "min":
+                self.totals[name] = min(current, value)
+            else:
+                self.totals[name] = current + value
+
+    def values(self) -> dict[str, Any]:
+        return {
+            name: len(self.keys) if function == "count" else self.totals.get(name)
+            for name, function, _ in self.compute
+        }
 
 
 def _residual_holds(rule: CompiledRule, match: Match, constants: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from checker.compiler import Pass, day_number, shadow
 from checker.engine import Fact
+from checker.prefilter import any_test
 from facts.loaders import FactSet
 
 DEFAULT_TARGET = 2_000
@@ -67,23 +68,33 @@ def _scalar(value: Any) -> Any:
 def partition(
     step: Pass, facts: Mapping[str, Sequence[Fact]], target: int = DEFAULT_TARGET
 ) -> list[list[Fact]]:
-    """Split the facts one pass needs into partitions (non-empty ones only, in a fixed order)."""
-    positive = {p.kind for rule in step.rules for p in rule.positive}
-    negated = step.negated_kinds
-    total = sum(len(facts.get(kind, ())) * ((kind in positive) + (kind in negated)) for kind in step.kinds)
+    """Split the facts one pass can match into partitions (non-empty ones only, in a fixed order).
+
+    Facts that fail every constant comparison of every pattern of their kind are left out: they
+    could match nothing here (`checker.prefilter`).
+    """
+    plain_kept: dict[str, list[Fact]] = {}
+    shadow_kept: dict[str, list[Fact]] = {}
+    for kind in sorted(step.kinds):
+        for negated, kept in ((False, plain_kept), (True, shadow_kept)):
+            patterns = [
+                p for rule in step.rules for p in rule.patterns if p.kind == kind and p.negated == negated
+            ]
+            if patterns:
+                test = any_test(patterns)
+                kept[kind] = [f for f in facts.get(kind, ()) if test is None or test(f)]
+    total = sum(map(len, plain_kept.values())) + sum(map(len, shadow_kept.values()))
     count = max(1, math.ceil(total / max(1, target)))
     shadows: list[list[Fact]] = [[] for _ in range(count)]
     plain: list[list[Fact]] = [[] for _ in range(count)]
-    for kind in sorted(step.kinds):
-        fields = step.partition.get(kind, ("key",))
-        for fact in facts.get(kind, ()):
-            values = tuple(fact.get(field) for field in fields)
-            value = values if None not in values else fact.get("key")  # cannot join: any partition
-            bucket = zlib.crc32(str(value).encode()) % count
-            if kind in negated:
-                shadows[bucket].append({**fact, "kind": shadow(kind)})
-            if kind in positive:
-                plain[bucket].append(fact)
+    for kept, buckets, is_shadow in ((shadow_kept, shadows, True), (plain_kept, plain, False)):
+        for kind, kind_facts in kept.items():
+            fields = step.partition.get(kind, ("key",))
+            for fact in kind_facts:
+                values = tuple(fact.get(field) for field in fields)
+                value = values if None not in values else fact.get("key")  # cannot join: any partition
+                bucket = zlib.crc32(str(value).encode()) % count
+                buckets[bucket].append({**fact, "kind": shadow(kind)} if is_shadow else fact)
     return [
         sorted(s, key=_order) + sorted(p, key=_order) for s, p in zip(shadows, plain, strict=True) if s or p
     ]

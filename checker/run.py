@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from checker import engine
 from checker.compiler import FINDING_FIELDS, FINDING_KIND, Pass, Program
-from checker.evaluate import Output, outputs_for
-from checker.partition import DEFAULT_TARGET, normalise, partition
+from checker.evaluate import Output, outputs_for, outputs_streamed
+from checker.partition import DEFAULT_TARGET, engine_facts, normalise, partition
 from checker.workers import run_tasks
 from facts.loaders import FactSet
 
@@ -56,12 +56,16 @@ class _Task:
 
 def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> Derivation:
     options = options or RunOptions()
-    available = normalise(facts, program.base_kinds)
+    engine_kinds = {kind for step in program.passes if step.engine for kind in step.kinds}
+    available = normalise(facts, program.base_kinds & engine_kinds)  # local rules read records as they go
     outputs: dict[tuple[str, str], Output] = {}
     totals = [0, 0, 0, 0]
     for stratum in sorted({step.stratum for step in program.passes}):
         produced: list[Output] = []
         for step in (s for s in program.passes if s.stratum == stratum):
+            if not step.engine:
+                produced += _run_local(program, step, facts, available)
+                continue
             results, counts = _run_pass(program, step, available, options)
             produced += results
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
@@ -71,6 +75,21 @@ def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> 
             available.setdefault(kind, []).append(engine_fact(output))
     stats = RunStats(len(program.passes), *totals)
     return Derivation(dict(sorted(outputs.items())), stats)
+
+
+def _run_local(
+    program: Program, step: Pass, facts: FactSet, available: dict[str, list[engine.Fact]]
+) -> list[Output]:
+    """Counting rules over one kind, evaluated while the records stream past (no engine)."""
+    results: list[Output] = []
+    for rule in step.rules:
+        kind = rule.patterns[0].kind
+        if kind in available:
+            stream: Iterable[engine.Fact] = available[kind]
+        else:
+            stream = (f for fact in facts.of_kind(kind) for f in engine_facts(kind, fact.record.model_dump()))
+        results += outputs_streamed(rule, stream, program)
+    return results
 
 
 def engine_fact(output: Output) -> engine.Fact:

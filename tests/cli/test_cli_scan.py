@@ -202,8 +202,8 @@ def test_output_into_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("lang", "present", "absent"),
     [
-        pytest.param("en", ["Findings (17)", "Unit scores", "Art. 25", "overdue"], ["发现问题"], id="en"),
-        pytest.param("zh", ["发现问题 (17)", "第25条", "已逾期"], ["Findings"], id="zh"),
+        pytest.param("en", ["Findings (19)", "Unit scores", "Art. 25", "overdue"], ["发现问题"], id="en"),
+        pytest.param("zh", ["发现问题 (19)", "第25条", "已逾期"], ["Findings"], id="zh"),
     ],
 )
 def test_table_language(lang: str, present: list[str], absent: list[str]) -> None:
@@ -233,7 +233,7 @@ def test_installed_script_prints_json_and_exits_1(tmp_path: Path) -> None:
     assert process.stderr == ""
     document = json.loads(process.stdout)
     assert document["stamp"]["tool"] == f"rivercheck {version('rivercheck')}"
-    assert len(document["findings"]) == 17
+    assert len(document["findings"]) == 19
     # the same report as the in-process run: nothing depends on the process or its cwd
     assert process.stdout == scan("--format", "json").stdout
 

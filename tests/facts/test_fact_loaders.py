@@ -326,7 +326,10 @@ def test_the_file_name_says_the_kind(tmp_path: Path, name: str, kind: str) -> No
     [
         ("problem.yaml", "did you mean 'problems'?"),
         ("chief-2026.csv", "did you mean 'chiefs'?"),
-        ("ledger.csv", "start the name with one of: chiefs, interviews, problems, units, waterbodies"),
+        (
+            "ledger.csv",
+            "start the name with one of: chiefs, interviews, patrols, problems, units, waterbodies",
+        ),
     ],
 )
 def test_a_file_name_that_names_no_kind_is_an_error(tmp_path: Path, name: str, help: str) -> None:

@@ -16,7 +16,7 @@ DEMO = Path(__file__).resolve().parents[2] / "demo" / "district"
 def test_validate_a_clean_fact_set() -> None:
     result = CliRunner().invoke(main, ["facts", "validate", str(DEMO)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "68 records in 5 files: no problems\n"
+    assert result.stdout == "83 records in 6 files: no problems\n"
 
 
 def test_validate_reports_every_problem_by_file_and_line(tmp_path: Path) -> None:
@@ -44,7 +44,14 @@ def test_stats_counts_kinds_statuses_and_date_ranges() -> None:
     result = CliRunner().invoke(main, ["facts", "stats", str(DEMO), "--format", "json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
-    assert stats["kinds"] == {"chief": 9, "interview": 2, "problem": 37, "unit": 8, "waterbody": 12}
+    assert stats["kinds"] == {
+        "chief": 9,
+        "interview": 2,
+        "patrol": 15,
+        "problem": 37,
+        "unit": 8,
+        "waterbody": 12,
+    }
     assert sum(stats["status"].values()) == 37 and stats["status"]["signed_off"] == 13
     assert stats["districts"]["清溪区"]["problem"] == 37
     assert stats["dates"]["problem.found_on"] == ["2026-02-01", "2026-11-24"]

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"
 EXPORTS = ROOT / "demo" / "exports"
 MAPPING = EXPORTS / "ledger-mapping.yaml"
-ALONGSIDE = [str(DEMO / f"{kind}.yaml") for kind in ("units", "waterbodies", "chiefs", "interviews")]
+ALONGSIDE = [
+    str(DEMO / f"{kind}.yaml") for kind in ("units", "waterbodies", "chiefs", "interviews", "patrols")
+]
 
 
 def run(*args: str) -> Result:

@@ -34,7 +34,7 @@ DISTRICT = ROOT / "demo" / "district"
 EXPORTS = ROOT / "demo" / "exports"
 MAPPING = EXPORTS / "ledger-mapping.yaml"
 NAMED = [DISTRICT / "units.yaml", DISTRICT / "waterbodies.yaml", DISTRICT / "chiefs.yaml"]
-ALSO = [*NAMED, DISTRICT / "interviews.yaml"]
+ALSO = [*NAMED, DISTRICT / "interviews.yaml", DISTRICT / "patrols.yaml"]
 AS_OF = dt.date(2026, 11, 26)
 ALL_SPELLINGS = "dates: [iso, slash, chinese, excel_serial]"
 
@@ -212,6 +212,7 @@ def test_write_canonical_round_trips(tmp_path: Path) -> None:
         "units.yaml",
         "problems.yaml",
         "interviews.yaml",
+        "patrols.yaml",
     ]
     again = load_facts([tmp_path / "out"])
     assert [fact.record for fact in again.facts] == [fact.record for fact in imported.facts]
@@ -244,7 +245,7 @@ def test_csv_encodings_read_the_same(tmp_path: Path, encoding: str) -> None:
     text = (EXPORTS / "ledger-2026-11.csv").read_bytes().decode("gb18030")
     path = tmp_path / "ledger-2026-11.csv"
     path.write_bytes(text.encode(encoding))
-    facts = import_facts(MAPPING, [path], [*NAMED, DISTRICT / "interviews.yaml"])
+    facts = import_facts(MAPPING, [path], ALSO)
     sample = import_facts(MAPPING, [EXPORTS / "ledger-2026-11.csv"], ALSO)
     assert [f.record for f in facts.facts] == [f.record for f in sample.facts]
 

@@ -365,9 +365,15 @@ def test_scans_summarise_each_night(nights: dict[dt.date, ScanResult], db: Histo
     n1 = len(nights[NIGHT_1].findings)
     rules_version = nights[NIGHT_1].stamp.rules_version
     assert summaries == [
-        ScanSummary(NIGHT_1, rules_version, n1, {"critical": 1, "high": n1 - 2, "medium": 1}, n1, 0, 0),
-        ScanSummary(NIGHT_2, rules_version, n1 + 1, {"critical": 1, "high": n1 - 1, "medium": 1}, 2, 0, 1),
-        ScanSummary(NIGHT_3, rules_version, n1 + 1, {"critical": 1, "high": n1 - 1, "medium": 1}, 0, 1, 1),
+        ScanSummary(
+            NIGHT_1, rules_version, n1, {"critical": 1, "high": n1 - 4, "medium": 1, "low": 2}, n1, 0, 0
+        ),
+        ScanSummary(
+            NIGHT_2, rules_version, n1 + 1, {"critical": 1, "high": n1 - 3, "medium": 1, "low": 2}, 2, 0, 1
+        ),
+        ScanSummary(
+            NIGHT_3, rules_version, n1 + 1, {"critical": 1, "high": n1 - 3, "medium": 1, "low": 2}, 0, 1, 1
+        ),
     ]
 
 
@@ -378,16 +384,16 @@ def test_render_history_in_chinese_and_english(nights: dict[dt.date, ScanResult]
     zh = render_history(scans(db))
     assert zh.splitlines() == [
         "检查历史（3次）",
-        f"  2026-11-26  共17项 (严重 1 高 15 中 1)  新增 17 · 已解决 0  规则版本 {rules}",
-        f"  2026-11-27  共18项 (严重 1 高 16 中 1)  新增 2 · 已解决 1  规则版本 {rules}",
-        f"  2026-11-28  共18项 (严重 1 高 16 中 1)  新增 0 · 复发 1 · 已解决 1  规则版本 {rules}",
+        f"  2026-11-26  共19项 (严重 1 高 15 中 1 低 2)  新增 19 · 已解决 0  规则版本 {rules}",
+        f"  2026-11-27  共20项 (严重 1 高 16 中 1 低 2)  新增 2 · 已解决 1  规则版本 {rules}",
+        f"  2026-11-28  共20项 (严重 1 高 16 中 1 低 2)  新增 0 · 复发 1 · 已解决 1  规则版本 {rules}",
         "",
-        "趋势（最近3次，每次的问题数）: ███  18 → 18",
+        "趋势（最近3次，每次的问题数）: ███  20 → 20",
     ]
     en = render_history(scans(db), "en")
     assert en.splitlines()[0] == "Scan history (3 scans)"
     assert en.splitlines()[3] == (
-        "  2026-11-28  18 findings (critical 1 high 16 medium 1)"
+        "  2026-11-28  20 findings (critical 1 high 16 medium 1 low 2)"
         f"  new 0 · regressed 1 · resolved 1  rules {rules}"
     )
     assert render_history([]) == "尚无检查记录。\n"

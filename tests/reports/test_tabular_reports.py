@@ -192,6 +192,8 @@ def test_markdown_groups_findings_by_article_then_severity(result: ScanResult) -
     section = _section(render_markdown(result, "zh"), f"## 发现问题 ({len(result.findings)})")
     headings = [line for line in section.splitlines() if line.startswith("###")]
     assert headings == [
+        "### 第10条 (2)",
+        "#### 低 (2)",
         "### 第23条 (3)",
         "#### 高 (2)",
         "#### 中 (1)",
@@ -204,7 +206,7 @@ def test_markdown_groups_findings_by_article_then_severity(result: ScanResult) -
     ]
     rows = [_cells(line) for line in section.splitlines() if line.startswith("| ") and "`" in line]
     assert sorted(row[-1].strip("`") for row in rows) == sorted(f.fingerprint for f in result.findings)
-    assert rows[0][:3] == ["高", "ESC-INDIVIDUAL", "P-028"]
+    assert rows[0][:3] == ["低", "PATROL-TOWN", "C-05/W-07"]
 
 
 def test_markdown_summary_counts_failing_waived_and_history(result: ScanResult) -> None:
@@ -213,7 +215,7 @@ def test_markdown_summary_counts_failing_waived_and_history(result: ScanResult) 
     assert rows["high"] == ["14", "1", "15"]
     assert rows["critical"] == ["1", "0", "1"]
     assert rows["Severity"] == ["Failing", "Waived", "Total"]
-    assert rows["Total"][:3] == ["16", "1", str(len(result.findings))]
+    assert rows["Total"][:3] == ["18", "1", str(len(result.findings))]
     assert rows["new"] == ["1"]
     assert rows["persisting"] == [str(len(result.findings) - 2)]
     assert rows["regressed"] == ["1"]
@@ -396,7 +398,7 @@ def test_junit_one_suite_per_rule_with_correct_counts(tmp_path: Path, result: Sc
     xml = _junit(tmp_path, text)
     suites = list(xml)
     titles = {f.rule: (f.title.zh if lang == "zh" else f.title.en) for f in result.findings}
-    record_rules = {"ESC-SUBMITTED", "RECT-PERSISTS", "SCORE-DEDUCTION"}
+    record_rules = {"ESC-SUBMITTED", "PATROL-LAST", "RECT-PERSISTS", "SCORE-DEDUCTION"}
     assert [s.name for s in suites] == sorted(
         [f"{rule} {title}" for rule, title in titles.items()] + sorted(record_rules)
     )
