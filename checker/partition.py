@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.compiler import Pass, day_number, shadow
 from checker.engine import Fact
-from checker.prefilter import any_test
+from checker.prefilter import constant_test
 from facts.loaders import FactSet
 
 DEFAULT_TARGET = 2_000
@@ -70,34 +70,80 @@ def partition(
 ) -> list[list[Fact]]:
     """Split the facts one pass can match into partitions (non-empty ones only, in a fixed order).
 
-    Facts that fail every constant comparison of every pattern of their kind are left out: they
-    could match nothing here (`checker.prefilter`).
+    Two reductions keep facts that cannot match out of the engine, both exact:
+    - a fact that fails every constant comparison of every pattern of its kind (`checker.prefilter`);
+    - a fact whose join value has, for every rule that could use it, a positive pattern with no
+      candidate fact of that value: every match binds all positive patterns to facts that share
+      the rule's joined value (the partition value), each to a different fact, so such a fact can
+      take part in no match.
     """
-    plain_kept: dict[str, list[Fact]] = {}
-    shadow_kept: dict[str, list[Fact]] = {}
+    keyed: list[tuple[Any, str, bool, Fact]] = []  # (join value, kind, shadow?, fact)
+    present: dict[Any, set[tuple[str, str]]] = {}  # join value -> (rule, pattern) with a candidate
+    distinct: dict[tuple[Any, str], set[str]] = {}  # (join value, rule) -> keys of candidate facts
     for kind in sorted(step.kinds):
-        for negated, kept in ((False, plain_kept), (True, shadow_kept)):
-            patterns = [
-                p for rule in step.rules for p in rule.patterns if p.kind == kind and p.negated == negated
+        fields = step.partition.get(kind, ("key",))
+        for negated in (True, False):
+            users = [
+                (r, p) for r in step.rules for p in r.patterns if p.kind == kind and p.negated == negated
             ]
-            if patterns:
-                test = any_test(patterns)
-                kept[kind] = [f for f in facts.get(kind, ()) if test is None or test(f)]
-    total = sum(map(len, plain_kept.values())) + sum(map(len, shadow_kept.values()))
-    count = max(1, math.ceil(total / max(1, target)))
+            if not users:
+                continue
+            tests = [(rule.id, pattern.name, constant_test(pattern)) for rule, pattern in users]
+            for fact in facts.get(kind, ()):
+                passing = {(rule, name) for rule, name, test in tests if test is None or test(fact)}
+                if not passing:
+                    continue
+                values = tuple(fact.get(field) for field in fields)
+                value = values if None not in values else ("key", fact.get("key"))
+                keyed.append((value, kind, negated, fact))
+                if not negated:
+                    present.setdefault(value, set()).update(passing)
+                    for rule_id in {rule for rule, _ in passing}:
+                        distinct.setdefault((value, rule_id), set()).add(str(fact.get("key")))
+    needed = {rule.id: {p.name for p in rule.positive} for rule in step.rules}
+    # a match binds each positive pattern to a different fact (the engine never binds one twice)
+    complete = {
+        value: {
+            rule
+            for rule, names in needed.items()
+            if names <= {n for r, n in have if r == rule}
+            and len(distinct.get((value, rule), ())) >= len(names)
+        }
+        for value, have in present.items()
+    }
+    users_of = {
+        (kind, negated): {
+            rule.id for rule in step.rules for p in rule.patterns if p.kind == kind and p.negated == negated
+        }
+        for kind in step.kinds
+        for negated in (True, False)
+    }
+    kept = [item for item in keyed if _useful(item, complete, users_of, step)]
+    count = max(1, math.ceil(len(kept) / max(1, target)))
     shadows: list[list[Fact]] = [[] for _ in range(count)]
     plain: list[list[Fact]] = [[] for _ in range(count)]
-    for kept, buckets, is_shadow in ((shadow_kept, shadows, True), (plain_kept, plain, False)):
-        for kind, kind_facts in kept.items():
-            fields = step.partition.get(kind, ("key",))
-            for fact in kind_facts:
-                values = tuple(fact.get(field) for field in fields)
-                value = values if None not in values else fact.get("key")  # cannot join: any partition
-                bucket = zlib.crc32(str(value).encode()) % count
-                buckets[bucket].append({**fact, "kind": shadow(kind)} if is_shadow else fact)
+    for value, kind, negated, fact in kept:
+        bucket = zlib.crc32(str(value).encode()) % count
+        if negated:
+            shadows[bucket].append({**fact, "kind": shadow(kind)})
+        else:
+            plain[bucket].append(fact)
     return [
         sorted(s, key=_order) + sorted(p, key=_order) for s, p in zip(shadows, plain, strict=True) if s or p
     ]
+
+
+def _useful(
+    item: tuple[Any, str, bool, Fact],
+    complete: Mapping[Any, set[str]],
+    users_of: Mapping[tuple[str, bool], set[str]],
+    step: Pass,
+) -> bool:
+    value, kind, negated, _ = item
+    rules = users_of[(kind, negated)]
+    if not step.partition:  # single-pattern rules only: every candidate is a match
+        return True
+    return bool(rules & complete.get(value, set()))
 
 
 def _order(fact: Fact) -> tuple[str, str, str]:
