@@ -7,8 +7,10 @@ A finding is identified by its fingerprint (rule id + subject), stable from run 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from checker import expr as ex
 from checker.compiler import FINDING_KIND, CompiledRule, Program, day_date
 from checker.errors import CheckerError
 from checker.prefilter import constant_test
+from facts.models import MODELS
 
 Match = Mapping[str, Mapping[str, Any]]
 """Bound pattern name -> the engine fact (a flat dict with `kind` and `key`)."""
@@ -89,43 +92,81 @@ def outputs_streamed(
 ) -> list[Output]:
     """A local counting rule (`CompiledRule.local`) over facts as they are read: no engine, and no
     list of matches kept, only each group's running values."""
-    assert rule.group is not None
-    pattern = rule.patterns[0]
-    test = constant_test(pattern)
-    constants = {"as_of": program.as_of_day, "params": program.params}
-    groups: dict[tuple[Any, ...], _Running] = {}
+    counting = Counting(rule, program)
     for fact in facts:
-        if test is not None and not test(fact):
-            continue
-        match = {pattern.name: fact}
-        env = {**constants, **match}
+        counting.add(fact)
+    return counting.outputs()
+
+
+class Counting:
+    """A local counting rule fed one engine fact at a time (while the loader reads the records)."""
+
+    def __init__(self, rule: CompiledRule, program: Program) -> None:
+        assert rule.group is not None and rule.local
+        self.rule = rule
+        self.program = program
+        self.pattern = rule.patterns[0]
+        self.test = constant_test(self.pattern)
+        self.constants = {"as_of": program.as_of_day, "params": program.params}
+        self.groups: dict[tuple[Any, ...], _Running] = {}
+        model = MODELS.get(self.pattern.kind)
+        self.unique = model is None or not any(
+            typing.get_origin(info.annotation) is list for info in model.model_fields.values()
+        )
+
+    def add(self, fact: Mapping[str, Any]) -> None:
+        if self.test is not None and not self.test(fact):
+            return
+        rule = self.rule
+        assert rule.group is not None
+        env = {**self.constants, self.pattern.name: fact}
         values = tuple(_evaluate(rule, value, env) for _, value in rule.group.by)
-        running = groups.get(values)
+        running = self.groups.get(values)
         if running is None:
-            running = groups[values] = _Running(rule)
+            running = self.groups[values] = _Running(rule, self.unique)
         running.add(rule, fact, env)
-    results: list[Output] = []
-    for values, running in sorted(groups.items(), key=lambda item: repr(item[0])):
-        group_env = {**constants, **{name: v for (name, _), v in zip(rule.group.by, values, strict=True)}}
-        group_env.update(running.values())
-        if all(_holds(group_env[n], op, _evaluate(rule, v, group_env)) for n, op, v in rule.group.having):
-            used = rule.used_fields.get(pattern.name, ())
-            basis = tuple(Basis(pattern.kind, key, used) for key in sorted(running.keys)[:BASIS_KEPT])
-            results += _results(rule, group_env, basis, program, {}, values)
-    return results
+
+    def outputs(self) -> list[Output]:
+        rule, pattern = self.rule, self.pattern
+        assert rule.group is not None
+        results: list[Output] = []
+        for values, running in sorted(self.groups.items(), key=lambda item: repr(item[0])):
+            env = {**self.constants, **{name: v for (name, _), v in zip(rule.group.by, values, strict=True)}}
+            env.update(running.values())
+            if all(_holds(env[n], op, _evaluate(rule, v, env)) for n, op, v in rule.group.having):
+                used = rule.used_fields.get(pattern.name, ())
+                basis = tuple(Basis(pattern.kind, key, used) for key in running.keys)
+                results += _results(rule, env, basis, self.program, {}, values)
+        return results
 
 
 class _Running:
-    """One group's facts (their keys, for a distinct count) and running max, min and sum."""
+    """One group's count of distinct facts, running max, min and sum, and its first keys."""
 
-    def __init__(self, rule: CompiledRule) -> None:
+    def __init__(self, rule: CompiledRule, unique: bool) -> None:
         assert rule.group is not None
         self.compute = rule.group.compute
-        self.keys: set[str] = set()
+        self.unique = unique
+        """Each fact arrives once (its kind has no list fields): count them, keep no key set."""
+        self.count = 0
+        self.seen: set[str] = set()
+        self.first: list[str] = []
         self.totals: dict[str, Any] = {}
 
+    @property
+    def keys(self) -> list[str]:
+        return self.first
+
     def add(self, rule: CompiledRule, fact: Mapping[str, Any], env: Mapping[str, Any]) -> None:
-        self.keys.add(str(fact["key"]))
+        key = str(fact["key"])
+        if not self.unique:
+            if key in self.seen:
+                return
+            self.seen.add(key)
+        self.count += 1
+        if len(self.first) < BASIS_KEPT or key < self.first[-1]:
+            bisect.insort(self.first, key)
+            del self.first[BASIS_KEPT:]
         for name, function, argument in self.compute:
             if function == "count" or isinstance(argument, str):
                 continue
@@ -144,7 +185,7 @@ class _Running:
 
     def values(self) -> dict[str, Any]:
         return {
-            name: len(self.keys) if function == "count" else self.totals.get(name)
+            name: self.count if function == "count" else self.totals.get(name)
             for name, function, _ in self.compute
         }
 

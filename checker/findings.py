@@ -301,7 +301,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
             "by_rule": dict(sorted(Counter(f.rule for f in findings).items())),
             "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
         },
-        facts=dict(sorted(Counter(f.record.kind for f in facts.facts).items())),
+        facts=dict(sorted((Counter(f.record.kind for f in facts.facts) + Counter(facts.streamed)).items())),
     )
 
 

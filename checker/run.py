@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checker import engine
 from checker.compiler import FINDING_FIELDS, FINDING_KIND, Pass, Program
-from checker.evaluate import Output, outputs_for, outputs_streamed
+from checker.evaluate import Counting, Output, outputs_for, outputs_streamed
 from checker.partition import DEFAULT_TARGET, engine_facts, normalise, partition
 from checker.workers import run_tasks
-from facts.loaders import FactSet
+from facts.loaders import Consumer, FactSet
+from facts.models import MODELS, Record
 
 MAX_FACTS_PER_TASK = 50_000
 """Facts one worker asserts before it exits: about 400 MB of engine memory (PITFALLS.md #5)."""
@@ -54,8 +55,16 @@ class _Task:
     label: str
 
 
-def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> Derivation:
+def run(
+    program: Program,
+    facts: FactSet,
+    options: RunOptions | None = None,
+    counted: Mapping[str, Counting] | None = None,
+) -> Derivation:
+    """Derive everything. `counted` holds local counting rules already fed while the facts were
+    read (their records were streamed, not kept: `counting_plan`)."""
     options = options or RunOptions()
+    counted = counted or {}
     engine_kinds = {kind for step in program.passes if step.engine for kind in step.kinds}
     available = normalise(facts, program.base_kinds & engine_kinds)  # local rules read records as they go
     outputs: dict[tuple[str, str], Output] = {}
@@ -64,7 +73,7 @@ def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> 
         produced: list[Output] = []
         for step in (s for s in program.passes if s.stratum == stratum):
             if not step.engine:
-                produced += _run_local(program, step, facts, available)
+                produced += _run_local(program, step, facts, available, counted)
                 continue
             results, counts = _run_pass(program, step, available, options)
             produced += results
@@ -77,13 +86,46 @@ def run(program: Program, facts: FactSet, options: RunOptions | None = None) -> 
     return Derivation(dict(sorted(outputs.items())), stats)
 
 
+def counting_plan(program: Program) -> tuple[dict[str, Counting], dict[str, Consumer]]:
+    """Kinds that only local counting rules read need never be kept: the loader hands each record
+    to the counts (2 million patrols become one running count per chief and waterbody)."""
+    engine_kinds = {kind for step in program.passes if step.engine for kind in step.kinds}
+    counts: dict[str, Counting] = {}
+    by_kind: dict[str, list[Counting]] = {}
+    for step in program.passes:
+        for rule in step.rules:
+            kind = rule.patterns[0].kind
+            if not step.engine and kind in MODELS and kind not in engine_kinds:
+                counts[rule.id] = Counting(rule, program)
+                by_kind.setdefault(kind, []).append(counts[rule.id])
+
+    def consumer(kind: str) -> Consumer:
+        targets = by_kind[kind]
+
+        def feed(record: Record) -> None:
+            for fact in engine_facts(kind, vars(record)):
+                for counting in targets:
+                    counting.add(fact)
+
+        return feed
+
+    return counts, {kind: consumer(kind) for kind in by_kind}
+
+
 def _run_local(
-    program: Program, step: Pass, facts: FactSet, available: dict[str, list[engine.Fact]]
+    program: Program,
+    step: Pass,
+    facts: FactSet,
+    available: dict[str, list[engine.Fact]],
+    counted: Mapping[str, Counting],
 ) -> list[Output]:
     """Counting rules over one kind, evaluated while the records stream past (no engine)."""
     results: list[Output] = []
     for rule in step.rules:
         kind = rule.patterns[0].kind
+        if rule.id in counted:
+            results += counted[rule.id].outputs()
+            continue
         if kind in available:
             stream: Iterable[engine.Fact] = available[kind]
         else:

@@ -14,7 +14,7 @@ from checker.engine import engine_version
 from checker.findings import ScanResult, collect
 from checker.partition import DEFAULT_TARGET
 from checker.rules import load_rules
-from checker.run import RunOptions, run
+from checker.run import RunOptions, counting_plan, run
 from facts.loaders import FactSet, load_facts
 
 
@@ -34,16 +34,19 @@ def scan(
 ) -> ScanResult:
     """Scan fact files (or a fact set already loaded, e.g. imported from a spreadsheet export)."""
     options = options or ScanOptions()
-    if not isinstance(facts, FactSet):
-        facts = load_facts(facts)  # facts/: parse + validate, keeps file:line
     rules = load_rules(rule_dir)  # checker/: parse + validate rule files
     program = compile_rules(rules, as_of, options.params)  # engine-neutral
+    counted, stream = counting_plan(program)  # what rules only count is counted while it is read
+    if not isinstance(facts, FactSet):
+        facts = load_facts(facts, stream)  # facts/: parse + validate, keeps file:line
+    else:
+        counted = {}
     run_options = RunOptions(partition_size=options.partition_size, progress=options.progress)
     if options.jobs:
         run_options = RunOptions(
             jobs=options.jobs, partition_size=options.partition_size, progress=options.progress
         )
-    derived = run(program, facts, run_options)  # the only stage that touches durable
+    derived = run(program, facts, run_options, counted)  # the only stage that touches durable
     return collect(derived, program, facts, tool=tool_version(), engine=engine_version())
 
 

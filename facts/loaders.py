@@ -58,6 +58,8 @@ class FactSet:
     """sha256 over each file's base name and bytes, in sorted path order: moving the files keeps it."""
     sources: tuple[str, ...]
     """The files read, sorted."""
+    streamed: Mapping[str, int] = field(default_factory=dict)
+    """Records per kind that were validated and handed to a consumer instead of kept (`stream`)."""
     _by_key: dict[tuple[str, str], Fact] = field(init=False, repr=False, compare=False)
     _by_kind: dict[str, tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
 
@@ -83,10 +85,16 @@ class FactSet:
         return len(self.facts)
 
 
-def load_facts(paths: Sequence[str | Path]) -> FactSet:
+Consumer = Callable[[Record], None]
+
+
+def load_facts(paths: Sequence[str | Path], stream: Mapping[str, Consumer] | None = None) -> FactSet:
     """Read, validate and cross-check the fact files at `paths` (files or directories).
 
     Raises one `CheckerError` carrying every diagnostic of every file, and nothing else for bad input.
+    Records of a kind in `stream` (one that rules only count: two million patrols) are validated
+    and checked like any other, then handed to its consumer instead of being kept: their files are
+    read last, so their references are checked as they pass, against the keys already read.
     """
     if isinstance(paths, str | Path):  # a str is a Sequence too: one path, not one per character
         paths = [paths]
@@ -95,15 +103,18 @@ def load_facts(paths: Sequence[str | Path]) -> FactSet:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths)
+        return _load(paths, stream or {})
     finally:
         if collecting:
             gc.enable()
 
 
-def _load(paths: Sequence[str | Path]) -> FactSet:
+def _load(paths: Sequence[str | Path], stream: Mapping[str, Consumer]) -> FactSet:
     loader = _Loader()
+    loader.stream = dict(stream)
     files = _find_files(paths, loader.diagnostics)
+    # streamed kinds last, so the keys they refer to are all known when their records pass
+    files.sort(key=lambda path: FILE_STEMS.get(_stem(os.path.basename(path))) in stream)
     if not files and not loader.diagnostics:
         loader.problem(
             Location(str(paths[0]) if paths else "(no paths given)"),
@@ -111,14 +122,18 @@ def _load(paths: Sequence[str | Path]) -> FactSet:
             "no fact files found",
             help=f"fact files end in {', '.join(_SUFFIXES)} and are named after their kind: problems.yaml",
         )
-    digest = hashlib.sha256()
+    per_file: dict[str, bytes] = {}
     for path in files:
+        digest = hashlib.sha256()
         loader.load_file(path, digest.update)
+        per_file[path] = digest.digest()
     loader.check_references()
     if loader.diagnostics:
         raise CheckerError(loader.diagnostics)
     facts = sorted(loader.facts, key=lambda fact: (fact.record.kind, fact.record.key))
-    return FactSet(tuple(facts), digest.hexdigest(), tuple(files))
+    # each file's digest, combined in path order: the same whichever order the files were read in
+    combined = hashlib.sha256(b"".join(per_file[path] for path in sorted(per_file))).hexdigest()
+    return FactSet(tuple(facts), combined, tuple(sorted(files)), dict(sorted(loader.streamed.items())))
 
 
 @dataclass(frozen=True)
@@ -167,13 +182,15 @@ def load_records(
         given = {os.path.realpath(path): path for path in files}
         for source in sources:
             given.setdefault(os.path.realpath(source), str(source))
-        digest = hashlib.sha256()
+        per_file: dict[str, bytes] = {}
         to_load = set(files)
         for path in sorted(given.values()):
+            digest = hashlib.sha256()
             if path in to_load:
                 loader.load_file(path, digest.update)
             else:
                 loader.digest_source(path, digest.update)
+            per_file[path] = digest.digest()
         if callable(records):
             if loader.diagnostics:
                 raise CheckerError(loader.diagnostics)
@@ -186,7 +203,11 @@ def load_records(
         if loader.diagnostics:
             raise CheckerError(loader.diagnostics)
         facts = sorted(loader.facts, key=lambda fact: (fact.record.kind, fact.record.key))
-        return FactSet(tuple(facts), digest.hexdigest(), tuple(sorted(given.values())))
+        return FactSet(
+            tuple(facts),
+            hashlib.sha256(b"".join(per_file[path] for path in sorted(per_file))).hexdigest(),
+            tuple(sorted(given.values())),
+        )
     finally:
         if collecting:
             gc.enable()
@@ -437,6 +458,10 @@ class _Loader:
         self.incomplete: set[str] = set()
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.to_check: list[_Check] = []
+        self.stream: dict[str, Consumer] = {}
+        self.file_places: dict[str, Location] = {}
+        self.streamed: dict[str, int] = {}
+        """Kinds whose valid records go to a consumer instead of into the fact set."""
         self.json = json.JSONDecoder()
         self.scan = json.scanner.make_scanner(self.json)  # type: ignore[arg-type]  # typeshed: any context
         self.strict_json = json.JSONDecoder(object_pairs_hook=_no_duplicate_fields)
@@ -782,11 +807,13 @@ class _Loader:
             except ValidationError as error:
                 self.report(error, model, _label(model.kind, key, unnamed, row), location, where, row, absent)
         duplicate = False
+        consumer = self.stream.get(model.kind)
         if key:
             seen = self.keys[model.kind]
             first = seen.get(key)
             if first is None:
-                seen[key] = location
+                # a streamed record's place is not kept line by line: millions of them
+                seen[key] = location if consumer is None else self.file_place(location.path)
             else:
                 duplicate = True
                 self.problem(
@@ -797,9 +824,17 @@ class _Loader:
                 )
         if model.references:  # an invalid record's references are checked too
             values = raw if record is None else record
-            self.to_check.append((model, values, key, unnamed, row, location, located, index))
+            check = (model, values, key, unnamed, row, location, located, index)
+            if consumer is None:
+                self.to_check.append(check)
+            else:  # checked now: the kinds it refers to were read before it
+                self.check_one(check)
         if record is not None and not duplicate:
-            self.facts.append(Fact(record, location))
+            if consumer is None:
+                self.facts.append(Fact(record, location))
+            else:
+                consumer(record)
+                self.streamed[model.kind] = self.streamed.get(model.kind, 0) + 1
 
     def invalid(
         self,
@@ -904,6 +939,26 @@ class _Loader:
                         self.bad_reference(check, name, value)
                 elif value not in keys:
                     self.bad_reference(check, name, value)
+
+    def file_place(self, path: str) -> Location:
+        place = self.file_places.get(path)
+        if place is None:
+            place = self.file_places[path] = Location(path)
+        return place
+
+    def check_one(self, check: _Check) -> None:
+        """The references of one record, against the keys read so far."""
+        values = check[1]
+        if isinstance(values, dict):
+            self.check_raw_references(check, values)
+            return
+        for name, target, many in check[0].references:
+            value = getattr(values, name)
+            if value is None or target in self.incomplete:
+                continue
+            keys = self.keys[target]
+            if (many and not all(key in keys for key in value)) or (not many and value not in keys):
+                self.bad_reference(check, name, value)
 
     def check_raw_references(self, check: _Check, raw: dict[str, Any]) -> None:
         """The references of a record that did not validate: check whatever looks like a key."""
