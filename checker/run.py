@@ -145,7 +145,7 @@ def _run_pass(
     program: Program, step: Pass, available: dict[str, list[engine.Fact]], options: RunOptions
 ) -> tuple[list[Output], list[int]]:
     partitions = partition(step, available, options.partition_size)
-    tasks = _tasks(step, partitions)
+    tasks = _tasks(step, partitions, options.jobs)
     definition = step.durable_ruleset()
 
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
@@ -168,12 +168,16 @@ def _run_pass(
     return results, [len(partitions), len(tasks), asserted, salted]
 
 
-def _tasks(step: Pass, partitions: Sequence[Sequence[engine.Fact]]) -> list[_Task]:
+def _tasks(step: Pass, partitions: Sequence[Sequence[engine.Fact]], jobs: int) -> list[_Task]:
+    """Runs of partitions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
+    each, and at least two tasks per worker when there are enough partitions, so both cores work."""
+    total = sum(map(len, partitions))
+    limit = max(1, min(MAX_FACTS_PER_TASK, -(-total // (2 * max(1, jobs)))))
     tasks: list[_Task] = []
     current: list[int] = []
     size = 0
     for index, facts in enumerate(partitions):
-        if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > MAX_FACTS_PER_TASK):
+        if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > limit):
             tasks.append(_task(step, current))
             current, size = [], 0
         current.append(index)

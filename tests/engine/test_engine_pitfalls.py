@@ -169,7 +169,7 @@ def test_5_many_partitions_are_split_over_worker_processes(tmp_path: Path) -> No
     derivation = run(compile_folder(folder), load_facts([facts_dir]), RunOptions(jobs=2, partition_size=1))
     partitions = derivation.stats.partitions
     assert partitions > engine.MAX_SIDS  # 1,200 hash buckets, some of them empty
-    assert derivation.stats.tasks == -(-partitions // engine.MAX_SIDS)  # at most MAX_SIDS sessions a worker
+    assert derivation.stats.tasks >= -(-partitions // engine.MAX_SIDS)  # at most MAX_SIDS sessions a worker
     assert sum(1 for kind, _ in derivation.outputs if kind == "finding") == 1_200
 
 
@@ -344,3 +344,15 @@ def test_a_rule_error_in_a_worker_reaches_the_parent_as_a_checker_error(tmp_path
         run(program, load_facts([facts_dir]), RunOptions(jobs=1))
     assert error.value.diagnostics[0].code == "rule-evaluation"
     assert error.value.diagnostics[0].location.path.endswith("X-EVAL.yaml")
+
+
+def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores_busy() -> None:
+    from checker.run import _tasks
+
+    step = compile_rules(load_rules(RULES), AS_OF).passes[1]
+    partitions = [[{"kind": "problem", "key": f"P-{n}"}] for n in range(1_300)]
+    tasks = _tasks(step, partitions, jobs=1)
+    assert all(len(task.partitions) <= engine.MAX_SIDS for task in tasks)
+    assert sorted(i for task in tasks for i in task.partitions) == list(range(1_300))
+    few = [[{"kind": "problem", "key": f"P-{n}"}] * 10 for n in range(8)]
+    assert len(_tasks(step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers
