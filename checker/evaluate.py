@@ -109,6 +109,10 @@ class Counting:
         self.test = constant_test(self.pattern)
         self.constants = {"as_of": program.as_of_day, "params": program.params}
         self.groups: dict[tuple[Any, ...], _Running] = {}
+        by = [value for _, value in rule.group.by]
+        simple = all(isinstance(v, ex.Ref) and v.root == self.pattern.name and len(v.path) == 1 for v in by)
+        self.fields: tuple[str, ...] | None = tuple(str(v.path[0]) for v in by) if simple else None  # type: ignore[union-attr]
+        """The fields the groups are by, when each is a plain field of the fact (the usual case)."""
         model = MODELS.get(self.pattern.kind)
         self.unique = model is None or not any(
             typing.get_origin(info.annotation) is list for info in model.model_fields.values()
@@ -120,11 +124,25 @@ class Counting:
         rule = self.rule
         assert rule.group is not None
         env = {**self.constants, self.pattern.name: fact}
-        values = tuple(_evaluate(rule, value, env) for _, value in rule.group.by)
+        if self.fields is not None:
+            values = tuple(fact.get(name) for name in self.fields)
+        else:
+            values = tuple(_evaluate(rule, value, env) for _, value in rule.group.by)
         running = self.groups.get(values)
         if running is None:
             running = self.groups[values] = _Running(rule, self.unique)
         running.add(rule, fact, env)
+
+    def reads(self) -> set[str]:
+        """The fields of a fact this count looks at (conditions, groups, computed values)."""
+        rule, name = self.rule, self.pattern.name
+        assert rule.group is not None
+        exprs = [value for _, value in rule.group.by] + [
+            a for _, _, a in rule.group.compute if not isinstance(a, str)
+        ]
+        fields = {c.field for c in self.pattern.comparisons}
+        fields |= {str(ref.field) for e in exprs for ref in ex.refs(e) if ref.root == name and ref.field}
+        return fields
 
     def outputs(self) -> list[Output]:
         rule, pattern = self.rule, self.pattern

@@ -59,6 +59,11 @@ def engine_facts(kind: str, values: Mapping[str, Any]) -> list[Fact]:
     ]
 
 
+def engine_value(value: Any) -> Any:
+    """A record's value as the engine holds it (dates as day numbers)."""
+    return _scalar(value)
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, dt.date):
         return day_number(value)
