@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from checker.errors import CheckerError, EngineError
+from checker.errors import CheckerError, EngineError, Location
 from checker.output import write_atomically
 from checker.reports import FORMATS, output_format, render
 from checker.rules import SEVERITIES
@@ -278,6 +278,42 @@ def waivers_audit_command(
 
     result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today())
     click.echo(waiver_audit(result, waivers_path, lang), nl=False)
+
+
+@main.group("demo")
+def demo_group() -> None:
+    """Synthetic fact sets for trying rivercheck out and measuring it."""
+
+
+@demo_group.command("generate")
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "district", "city"]),
+    default="small",
+    show_default=True,
+    help="small: 2,000 problems; district: 30,000 problems, 200,000 patrols; city: 300,000 problems, "
+    "2 million patrols, 50,000 waterbodies, 25,000 chiefs.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--as-of", "as_of", type=IsoDate(), default="2026-11-26", show_default=True)
+@click.option(
+    "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write."
+)
+@DEBUG
+@reports_errors
+def demo_generate_command(scale: str, seed: int, as_of: dt.date, output: Path, debug: bool) -> None:
+    """Write a fictional city's records whose violations per rule are known by construction."""
+    from facts.synthetic import PARAMS_FILE, SyntheticError, generate
+
+    try:
+        generated = generate(scale, seed, output, as_of)
+    except SyntheticError as error:  # a parameter the generator cannot plan for: the input's fault
+        raise CheckerError.at(Location(str(PARAMS_FILE)), "demo-params", str(error)) from None
+    for kind, count in sorted(generated.counts.items()):
+        click.echo(f"{kind:<12} {count:>10,}")
+    click.echo("findings a scan must report, per rule:")
+    for rule, count in sorted(generated.expected.items()):
+        click.echo(f"  {rule:<26} {count:>8,}")
 
 
 @main.group("facts")

@@ -52,6 +52,9 @@ CITY_MEMBER_UNITS: tuple[tuple[str, str], ...] = (
 )
 """City member units of the river chief system (key, name)."""
 
+DISTRICT_MEMBER_UNITS: tuple[tuple[str, str], ...] = (("SWJ", "水务局"), ("STHJJ", "生态环境局"))
+"""Member units every district has (key suffix, name after the district's): 浦东新区水务局 ..."""
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏付方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛龚邵万钱严戴孔汤俞倪施"

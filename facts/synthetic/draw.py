@@ -1,10 +1,13 @@
-"""Small drawing helpers shared by the generator's stages: quotas, labelled shuffles, keys, days."""
+"""Small drawing helpers shared by the generator's stages: quotas, labelled shuffles, keys, weights."""
 
 from __future__ import annotations
 
-import datetime as dt
+import bisect
 import random
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def quota(total: int, share: float, at_least: int = 0) -> int:
@@ -19,7 +22,7 @@ def quota(total: int, share: float, at_least: int = 0) -> int:
 def shuffled_labels(
     rng: random.Random, total: int, counts: Sequence[tuple[str, int]], rest: str
 ) -> list[str]:
-    """`total` labels in random order: each (label, count) pair as given, the remainder `rest`."""
+    """`total` labels in random order: each (label, count) as given (while room lasts), the rest `rest`."""
     labels: list[str] = []
     for label, count in counts:
         labels.extend([label] * min(count, total - len(labels)))
@@ -33,11 +36,12 @@ def key_width(count: int, minimum: int) -> int:
     return max(minimum, len(str(count)))
 
 
-def days_before(day: dt.date, days: int) -> dt.date:
-    """The date `days` days before `day`."""
-    return day - dt.timedelta(days=days)
+def scaled(rng: random.Random, total: int, share: float) -> int:
+    """About `share` of `total`, give or take half of it (units differ), within 0..total."""
+    return min(total, max(0, round(total * share * rng.uniform(0.5, 1.5))))
 
 
-def days_after(day: dt.date, days: int) -> dt.date:
-    """The date `days` days after `day`."""
-    return day + dt.timedelta(days=days)
+def pick(rng: random.Random, items: Sequence[T], cum_weights: Sequence[float]) -> T:
+    """One of `items` by cumulative weights: `rng.choices(items, cum_weights=...)[0]`, at a third of
+    the cost (it is called for every problem and patrol)."""
+    return items[bisect.bisect(cum_weights, rng.random() * cum_weights[-1])]

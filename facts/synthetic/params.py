@@ -1,0 +1,98 @@
+"""The rule parameters the synthetic city is built around, read from `rules/params.yaml` when it runs.
+
+The generator plans every violation against these numbers (how many days make a problem overdue, how
+many overdue problems make an interview due, how long a patrol period is ...), so a changed default is
+honoured by the next generation. A parameter that is missing, not a whole number, or outside the
+range the construction can honour stops the generation with `SyntheticError`, naming the file and
+the parameter: never a silent fallback to a remembered default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAMS_FILE = Path(__file__).resolve().parents[2] / "rules" / "params.yaml"
+"""The bundled rules' parameters."""
+
+
+class SyntheticError(ValueError):
+    """The synthetic city cannot be built as asked (an unknown scale, or parameters it cannot honour)."""
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """The numbers of `rules/params.yaml` that decide which generated records are violations."""
+
+    overdue_grace_days: int
+    interview_min_overdue: int
+    interview_min_days_overdue: int
+    interview_cooldown_days: int
+    recurrence_window_days: int
+    accountability_grace_days: int
+    accountability_min_persisting: int
+    patrol_window_days: int
+    patrol_period_village_days: int
+    patrol_period_town_days: int
+    patrol_period_district_days: int
+    patrol_period_city_days: int
+
+    def patrol_period(self, level: str) -> int:
+        """The patrol period of a chief of `level` (市, 区, 街镇, 村居)."""
+        return {
+            "村居": self.patrol_period_village_days,
+            "街镇": self.patrol_period_town_days,
+            "区": self.patrol_period_district_days,
+            "市": self.patrol_period_city_days,
+        }[level]
+
+
+_LOWEST: dict[str, int] = {
+    "overdue_grace_days": 0,
+    "interview_min_overdue": 1,
+    "interview_min_days_overdue": 0,
+    "interview_cooldown_days": 1,
+    "recurrence_window_days": 1,
+    "accountability_grace_days": 0,
+    "accountability_min_persisting": 1,
+    "patrol_window_days": 1,
+    "patrol_period_village_days": 1,
+    "patrol_period_town_days": 1,
+    "patrol_period_district_days": 1,
+    "patrol_period_city_days": 1,
+}
+"""The smallest value of each parameter the construction honours (a count of 0 would make every unit
+a violation; a window of 0 days could hold no planned recurrence)."""
+_HIGHEST = 3_000
+"""Days and counts above this are not a year's ledger any more; refuse rather than build nonsense."""
+
+
+def load_params(path: Path = PARAMS_FILE) -> RuleParams:
+    """Read and check the parameters the generator relies on; `SyntheticError` names what is wrong."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SyntheticError(f"{path}: cannot read the rule parameters: {error}") from None
+    if not isinstance(data, dict):
+        raise SyntheticError(f"{path}: not a mapping of parameters")
+    values: dict[str, int] = {}
+    for spec in fields(RuleParams):
+        name = spec.name
+        entry = data.get(name)
+        if not isinstance(entry, dict) or "value" not in entry:
+            raise SyntheticError(
+                f"{path}: parameter '{name}' is missing; the synthetic city is planned on it"
+            )
+        value = entry["value"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SyntheticError(f"{path}: parameter '{name}' must be a whole number, found {value!r}")
+        if not _LOWEST[name] <= value <= _HIGHEST:
+            raise SyntheticError(
+                f"{path}: parameter '{name}' is {value}; the synthetic city can honour "
+                f"{_LOWEST[name]} to {_HIGHEST} only"
+            )
+        values[name] = value
+    return RuleParams(**values)
