@@ -1,4 +1,4 @@
-"""The benchmark runner's measuring and reporting, against a stand-in for `rivercheck scan`."""
+"""The benchmark runner's measuring, comparing and reporting, against a stand-in for `rivercheck scan`."""
 
 from __future__ import annotations
 
@@ -11,39 +11,70 @@ from pathlib import Path
 import pytest
 
 from bench.run import (
+    ROOT,
     BenchError,
-    Row,
-    bench_size,
-    count_findings,
-    format_ratios,
+    Measurement,
+    ScaleRun,
+    Step,
+    compare,
+    format_diffs,
+    format_growth,
     main,
     measure,
-    parse_sizes,
+    parse_scales,
+    read_findings,
+    run_scan,
     scan_argv,
 )
+from facts.synthetic import generate
 
 AS_OF = dt.date(2026, 11, 26)
 
-# Accepts the scan's interface, holds about 64 MB for a moment, reports one finding per overdue-looking
-# problem line, and exits with $FAKE_SCAN_EXIT (after a message on stderr when that is not 0 or 1).
-STAND_IN = """
-import argparse, json, os, pathlib, sys
+# Accepts the scan's interface, holds about 64 MB for a moment, reports the oracle's findings (less
+# the first when $FAKE_SCAN_DROP is set; with its --jobs when $FAKE_SCAN_SAY_JOBS is) and exits with
+# $FAKE_SCAN_EXIT (after a message on stderr when that is not 0 or 1).
+STAND_IN = f"""
+import argparse, datetime, json, os, pathlib, sys
+sys.path.insert(0, {str(ROOT)!r})
+from bench.oracle import findings, load_params
+from facts.loaders import load_facts
 parser = argparse.ArgumentParser()
 parser.add_argument("command", choices=["scan"])
 parser.add_argument("paths", nargs="+")
 parser.add_argument("--as-of", required=True)
 parser.add_argument("--format", choices=["json"], required=True)
 parser.add_argument("--output", required=True)
+parser.add_argument("--no-history", action="store_true", required=True)
 parser.add_argument("--jobs", type=int, required=True)
 args = parser.parse_args()
 ballast = b"x" * (64 * 2**20)
-lines = (pathlib.Path(args.paths[0]) / "problems.jsonl").read_text(encoding="utf-8").splitlines()
-findings = [{"rule": "RECT-OVERDUE"} for line in lines if '"in_progress"' in line]
-pathlib.Path(args.output).write_text(json.dumps({"findings": findings}), encoding="utf-8")
+found = sorted(findings(load_facts(args.paths), datetime.date.fromisoformat(args.as_of), load_params()))
+if os.environ.get("FAKE_SCAN_DROP"):
+    found = found[1:]
+report = {{"findings": [{{"rule": rule, "subject": subject}} for rule, subject in found]}}
+if os.environ.get("FAKE_SCAN_SAY_JOBS"):
+    report["jobs"] = args.jobs
+pathlib.Path(args.output).write_text(json.dumps(report), encoding="utf-8")
 status = int(os.environ.get("FAKE_SCAN_EXIT", "1"))
 if status not in (0, 1):
     print("boom: the engine died", file=sys.stderr)
 sys.exit(status)
+"""
+
+# Forks two children that each hold about 100 MB for 1.5 s: the sum over the tree is well above
+# the largest single process.
+FORKING = """
+import os, time
+children = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        ballast = bytearray(100 * 2**20)
+        time.sleep(1.5)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
 """
 
 
@@ -52,6 +83,13 @@ def stand_in(tmp_path: Path) -> list[str]:
     script = tmp_path / "fake_scan.py"
     script.write_text(STAND_IN, encoding="utf-8")
     return [sys.executable, str(script)]
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("facts")
+    generate("small", 1, folder, AS_OF)
+    return folder
 
 
 def test_scan_argv_follows_the_scan_interface() -> None:
@@ -66,6 +104,7 @@ def test_scan_argv_follows_the_scan_interface() -> None:
         "json",
         "--output",
         "out.json",
+        "--no-history",
         "--jobs",
         "2",
     ]
@@ -81,72 +120,154 @@ def test_measure_reports_the_childs_own_time_and_peak_memory(tmp_path: Path) -> 
     assert run.stderr.strip() == "bye"
     assert run.wall_s >= 0.2
     assert 80 <= run.peak_rss_mb < 500
+    assert run.tree_rss_mb is not None and 80 <= run.tree_rss_mb < 500
 
 
-def test_bench_size_counts_facts_and_findings(stand_in: list[str]) -> None:
-    row = bench_size(300, seed=1, as_of=AS_OF, jobs=1, command=stand_in)
-    assert row.size == 300
-    assert row.facts > 300
-    assert row.findings > 0
-    assert row.peak_rss_mb >= 64
-    assert row.facts_per_s == row.facts / row.wall_s
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="the tree is sampled from /proc")
+def test_measure_sums_the_memory_of_the_whole_process_tree(tmp_path: Path) -> None:
+    run = measure([sys.executable, "-c", FORKING], cwd=tmp_path)
+    assert run.returncode == 0
+    assert 100 <= run.peak_rss_mb < 180  # the largest single process: one child
+    assert run.tree_rss_mb is not None and run.tree_rss_mb >= 200
+    if Path("/proc/self/smaps_rollup").is_file():
+        assert run.tree_pss_mb is not None and 200 <= run.tree_pss_mb <= run.tree_rss_mb
+
+
+def test_a_scan_reports_its_findings(stand_in: list[str], facts: Path, tmp_path: Path) -> None:
+    step = run_scan(stand_in, facts, AS_OF, tmp_path / "report.json", jobs=2)
+    assert step.name == "scan jobs=2"
+    assert step.argv[-3:] == ["--no-history", "--jobs", "2"]
+    assert step.findings and {rule for rule, _ in step.findings} >= {"RECT-OVERDUE", "ESC-BASIN"}
+    assert step.run.peak_rss_mb >= 64
 
 
 def test_a_scan_that_fails_fails_the_bench_with_its_stderr(
-    stand_in: list[str], monkeypatch: pytest.MonkeyPatch
+    stand_in: list[str], facts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_SCAN_EXIT", "3")
-    with pytest.raises(BenchError, match=r"(?s)exited 3.*boom: the engine died"):
-        bench_size(100, seed=1, as_of=AS_OF, jobs=1, command=stand_in)
+    with pytest.raises(BenchError, match=r"(?s)--jobs 1 exited 3.*boom: the engine died"):
+        run_scan(stand_in, facts, AS_OF, tmp_path / "report.json", jobs=1)
 
 
-def test_a_crash_that_exits_1_without_a_report_fails_the_bench(tmp_path: Path) -> None:
+def test_a_crash_that_exits_1_without_a_report_fails_the_bench(facts: Path, tmp_path: Path) -> None:
     script = tmp_path / "crash.py"
     script.write_text("raise RuntimeError('no module named cli')\n", encoding="utf-8")
     with pytest.raises(BenchError, match=r"(?s)cannot read the scan's report.*exited 1.*RuntimeError"):
-        bench_size(50, seed=1, as_of=AS_OF, jobs=1, command=[sys.executable, str(script)])
+        run_scan([sys.executable, str(script)], facts, AS_OF, tmp_path / "report.json", jobs=1)
 
 
 def test_a_report_without_findings_is_an_error(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     report.write_text('{"results": []}', encoding="utf-8")
     with pytest.raises(BenchError, match="no 'findings' list"):
-        count_findings(report)
+        read_findings(report)
     with pytest.raises(BenchError, match="cannot read"):
-        count_findings(tmp_path / "missing.json")
-    report.write_text('{"findings": [{}, {}]}', encoding="utf-8")
-    assert count_findings(report) == 2
+        read_findings(tmp_path / "missing.json")
+    report.write_text('{"findings": [{"rule": "R-A", "subject": "P-1"}, {"rule": "R-B", "subject": "U-1"}]}')
+    assert read_findings(report) == [("R-A", "P-1"), ("R-B", "U-1")]
 
 
-def test_ratios_compare_consecutive_sizes() -> None:
-    rows = [Row(1_000, 1_300, 2.0, 100.0, 10), Row(10_000, 13_000, 20.0, 300.0, 100)]
-    assert format_ratios(rows) == [
-        "1000 -> 10000: size x10.00, wall time x10.00 (wall ~ size^1.00; 1.00 is linear)"
-    ]
-    assert format_ratios(rows[:1]) == []
+def test_compare_names_what_only_one_side_found() -> None:
+    scan = [("RECT-OVERDUE", "P-1"), ("RECT-OVERDUE", "P-2"), ("SCORE-DEDUCTION", "x"), ("ESC-BASIN", "P-7")]
+    oracle = [("RECT-OVERDUE", "P-1"), ("RECT-OVERDUE", "P-3"), ("ESC-BASIN", "P-7")]
+    diffs = {d.rule: d for d in compare(scan, oracle)}
+    assert "SCORE-DEDUCTION" not in diffs  # not an oracle rule
+    assert diffs["ESC-BASIN"].agrees and diffs["PATROL-CITY"].agrees
+    overdue = diffs["RECT-OVERDUE"]
+    assert (overdue.scan, overdue.oracle, overdue.only_scan, overdue.only_oracle) == (2, 2, ["P-2"], ["P-3"])
+    assert not overdue.agrees
+    lines = format_diffs(list(diffs.values()))
+    assert any(line.split()[:4] == ["RECT-OVERDUE", "2", "2", "DIFFERENT"] for line in lines)
+    assert "      only in the scan: P-2" in lines
+    assert "      only in the oracle: P-3" in lines
 
 
-def test_sizes_are_parsed_strictly() -> None:
-    assert parse_sizes("10000,100000") == [10_000, 100_000]
-    for bad in ("", "0", "ten", "10,-1"):
+def test_compare_checks_the_generators_expected_counts() -> None:
+    found = [("ESC-BASIN", "P-7")]
+    diffs = {d.rule: d for d in compare(found, found, {"ESC-BASIN": 2})}
+    assert not diffs["ESC-BASIN"].agrees
+    assert diffs["RECT-OVERDUE"].expected == 0 and diffs["RECT-OVERDUE"].agrees
+    assert "expected" in format_diffs(list(diffs.values()))[0]
+
+
+def _run(scale: str, facts: int, walls: dict[str, float]) -> ScaleRun:
+    result = ScaleRun(scale, {"problem": facts}, {})
+    for name, wall in walls.items():
+        result.steps[name] = Step(name, [], Measurement(wall, 1.0, 0, ""))
+    return result
+
+
+def test_growth_compares_time_with_size_against_the_target() -> None:
+    steps = ["scan jobs=1", "scan jobs=2", "load floor", "oracle"]
+    small = _run("district", 1_000, dict.fromkeys(steps, 2.0))
+    large = _run(
+        "city", 10_000, {"scan jobs=1": 20.0, "scan jobs=2": 24.0, "load floor": 10.0, "oracle": 4.0}
+    )
+    lines = format_growth([large, small])
+    assert lines[0] == "## growth district -> city: facts x10.00"
+    assert lines[1] == "  scan jobs=1  time x10.00 (target <= x11.00: ok); time ~ size^1.00"
+    assert lines[2].startswith("  scan jobs=2  time x12.00 (target <= x11.00: MISSED)")
+    assert lines[3] == "  load floor   time x5.00; time ~ size^0.70"
+    assert format_growth([small]) == []
+
+
+def test_scales_are_parsed_strictly() -> None:
+    assert parse_scales("district,city") == ["district", "city"]
+    assert parse_scales("city, city") == ["city"]
+    for bad in ("", "town", "city,,huge"):
         with pytest.raises(argparse.ArgumentTypeError):
-            parse_sizes(bad)
+            parse_scales(bad)
 
 
-def test_main_prints_the_table_and_ratio(
-    stand_in: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_main_measures_every_step_and_agrees_with_the_oracle(
+    stand_in: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FAKE_SCAN_EXIT", "0")
-    assert main(["--sizes", "100,200", "--command", shlex.join(stand_in)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[1].split() == ["problems", "facts", "wall", "s", "facts/s", "peak", "RSS", "MB", "findings"]
-    assert [line.split()[0] for line in out[2:4]] == ["100", "200"]
-    assert out[4].startswith("100 -> 200: size x2.00, wall time x")
+    argv = ["--scale", "small", "--cache", str(tmp_path / "cache"), "--command", shlex.join(stand_in)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith(f"# python -m bench.run {shlex.join(argv)}")
+    assert any(line.startswith("# small: generated ") for line in lines)
+    header = next(i for i, line in enumerate(lines) if line.startswith("## small: "))
+    assert lines[header + 1].split()[:3] == ["step", "wall", "s"]
+    steps = [line[:14].strip() for line in lines[header + 2 : header + 6]]
+    assert steps == ["load floor", "scan jobs=1", "scan jobs=2", "oracle"]
+    assert "DIFFERENT" not in out and "PROBLEM" not in out
+    assert "    scan jobs=2: " + shlex.join(stand_in) + " scan " in out
+    assert "x the load floor (target <= 4: " in out
+    # a second run reuses the generated facts
+    assert main(argv) == 0
+    assert any(
+        line.startswith("# small: ") and "from the cache" in line
+        for line in capsys.readouterr().out.splitlines()
+    )
 
 
-def test_main_fails_loudly(
+def test_main_fails_when_the_oracle_disagrees(
+    stand_in: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAKE_SCAN_DROP", "1")
+    assert main(["--scale", "small", "--command", shlex.join(stand_in)]) == 1
+    captured = capsys.readouterr()
+    assert "DIFFERENT" in captured.out and "only in the oracle: " in captured.out
+    assert (
+        "bench: FAILED: small: the scan jobs=1 disagrees with the oracle or the planned counts"
+        in captured.err
+    )
+
+
+def test_main_fails_when_the_reports_depend_on_jobs(
+    stand_in: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAKE_SCAN_SAY_JOBS", "1")
+    assert main(["--scale", "small", "--command", shlex.join(stand_in)]) == 1
+    assert "bench: FAILED: small: the reports of --jobs 1 and --jobs 2 differ" in capsys.readouterr().err
+
+
+def test_main_fails_loudly_when_the_scan_fails(
     stand_in: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FAKE_SCAN_EXIT", "2")
-    assert main(["--sizes", "50", "--command", shlex.join(stand_in)]) == 2
-    assert "bench: FAILED: the scan of 50 problems exited 2" in capsys.readouterr().err
+    assert main(["--scale", "small", "--command", shlex.join(stand_in)]) == 2
+    assert "bench: FAILED: the scan with --jobs 1 exited 2" in capsys.readouterr().err
