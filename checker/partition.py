@@ -82,9 +82,10 @@ def partition(
       the rule's joined value (the partition value), each to a different fact, so such a fact can
       take part in no match.
     """
-    keyed: list[tuple[Any, str, bool, Fact]] = []  # (join value, kind, shadow?, fact)
+    keyed: list[tuple[Any, str, bool, Fact, bool]] = []  # (join value, kind, shadow?, fact, kept alone?)
     present: dict[Any, set[tuple[str, str]]] = {}  # join value -> (rule, pattern) with a candidate
     distinct: dict[tuple[Any, str], set[str]] = {}  # (join value, rule) -> keys of candidate facts
+    users_of: dict[tuple[str, bool], set[str]] = {}
     for kind in sorted(step.kinds):
         fields = step.partition.get(kind, ("key",))
         for negated in (True, False):
@@ -93,18 +94,25 @@ def partition(
             ]
             if not users:
                 continue
-            tests = [(rule.id, pattern.name, constant_test(pattern)) for rule, pattern in users]
+            # a one-pattern rule matches every candidate: those facts are kept without bookkeeping
+            alone = [constant_test(p) for r, p in users if len(r.patterns) == 1]
+            always = any(test is None for test in alone)
+            alone_tests = [test for test in alone if test is not None]
+            joined = [(r.id, p.name, constant_test(p)) for r, p in users if len(r.patterns) > 1]
+            users_of[(kind, negated)] = {rule for rule, _, _ in joined}
             for fact in facts.get(kind, ()):
-                passing = {(rule, name) for rule, name, test in tests if test is None or test(fact)}
-                if not passing:
+                kept_alone = always or any(test(fact) for test in alone_tests)
+                passing = [(rule, name) for rule, name, test in joined if test is None or test(fact)]
+                if not kept_alone and not passing:
                     continue
                 values = tuple(fact.get(field) for field in fields)
                 value = values if None not in values else ("key", fact.get("key"))
-                keyed.append((value, kind, negated, fact))
-                if not negated:
+                keyed.append((value, kind, negated, fact, kept_alone))
+                if passing and not negated:
                     present.setdefault(value, set()).update(passing)
+                    key = str(fact.get("key"))
                     for rule_id in {rule for rule, _ in passing}:
-                        distinct.setdefault((value, rule_id), set()).add(str(fact.get("key")))
+                        distinct.setdefault((value, rule_id), set()).add(key)
     needed = {rule.id: {p.name for p in rule.positive} for rule in step.rules}
     # a match binds each positive pattern to a different fact (the engine never binds one twice)
     complete = {
@@ -116,14 +124,11 @@ def partition(
         }
         for value, have in present.items()
     }
-    users_of = {
-        (kind, negated): {
-            rule.id for rule in step.rules for p in rule.patterns if p.kind == kind and p.negated == negated
-        }
-        for kind in step.kinds
-        for negated in (True, False)
-    }
-    kept = [item for item in keyed if _useful(item, complete, users_of, step)]
+    kept = [
+        (value, kind, negated, fact)
+        for value, kind, negated, fact, alone in keyed
+        if alone or users_of[(kind, negated)] & complete.get(value, set())
+    ]
     count = max(1, math.ceil(len(kept) / max(1, target)))
     shadows: list[list[Fact]] = [[] for _ in range(count)]
     plain: list[list[Fact]] = [[] for _ in range(count)]
@@ -136,19 +141,6 @@ def partition(
     return [
         sorted(s, key=_order) + sorted(p, key=_order) for s, p in zip(shadows, plain, strict=True) if s or p
     ]
-
-
-def _useful(
-    item: tuple[Any, str, bool, Fact],
-    complete: Mapping[Any, set[str]],
-    users_of: Mapping[tuple[str, bool], set[str]],
-    step: Pass,
-) -> bool:
-    value, kind, negated, _ = item
-    rules = users_of[(kind, negated)]
-    if not step.partition:  # single-pattern rules only: every candidate is a match
-        return True
-    return bool(rules & complete.get(value, set()))
 
 
 def _order(fact: Fact) -> tuple[str, str, str]:

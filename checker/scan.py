@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -32,7 +33,28 @@ def scan(
     as_of: dt.date,
     options: ScanOptions | None = None,
 ) -> ScanResult:
-    """Scan fact files (or a fact set already loaded, e.g. imported from a spreadsheet export)."""
+    """Scan fact files (or a fact set already loaded, e.g. imported from a spreadsheet export).
+
+    Python's cyclic garbage collector is off for the scan: millions of short-lived dicts and no
+    reference cycles among them, and at city scale its full collections cost about 10 of 60 seconds
+    (measured with py-spy, docs/performance.md); forked workers inherit it off, so they also stop
+    touching every page of the parent's heap.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(facts, rule_dir, as_of, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(
+    facts: FactSet | Sequence[str | Path],
+    rule_dir: str | Path,
+    as_of: dt.date,
+    options: ScanOptions | None = None,
+) -> ScanResult:
     options = options or ScanOptions()
     rules = load_rules(rule_dir)  # checker/: parse + validate rule files
     program = compile_rules(rules, as_of, options.params)  # engine-neutral
