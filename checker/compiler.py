@@ -140,7 +140,9 @@ class Pass:
 
     def durable_ruleset(self) -> dict[str, dict[str, Any]]:
         """The pass as a durable-rules JSON ruleset, rule name -> {"all": [...]} (no actions yet)."""
-        return {rule.id: {"all": [_durable_pattern(p) for p in rule.patterns]} for rule in self.rules}
+        # negated patterns are decided by the adapter (`checker.evaluate.Absence`), not by the engine:
+        # durable-rules' `$not` over joined facts gave different answers on identical runs (pitfall 12)
+        return {rule.id: {"all": [_durable_pattern(p) for p in rule.positive]} for rule in self.rules}
 
 
 @dataclass(frozen=True)
@@ -830,9 +832,12 @@ def _passes(rules: list[CompiledRule]) -> tuple[Pass, ...]:
     return tuple(sorted(steps, key=lambda step: (step.stratum, step.engine, step.name)))
 
 
+SHADOW = "~"
+
+
 def shadow(kind: str) -> str:
-    """Negated patterns match shadow copies asserted before anything else (docs/engine.md)."""
-    return "~" + kind
+    """Facts a negated pattern may match travel in partitions as shadow copies (docs/engine.md)."""
+    return SHADOW + kind
 
 
 def _durable_pattern(pattern: CompiledPattern) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker import expr as ex
-from checker.compiler import FINDING_KIND, CompiledRule, Program, day_date
+from checker.compiler import FINDING_KIND, CompiledRule, Program, day_date, shadow
 from checker.errors import CheckerError
 from checker.prefilter import constant_test
 from facts.models import MODELS
@@ -57,11 +57,48 @@ def fingerprint(rule_id: str, subject: Any) -> str:
     return hashlib.sha256(f"{rule_id}\x1f{subject}".encode()).hexdigest()[:16]
 
 
-def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) -> list[Output]:
+class Absence:
+    """The rule's `not:` patterns, decided on the matches: a match stands only if no shadow fact of a
+    negated kind meets that pattern's conditions (equalities with the bound facts, constant tests)."""
+
+    def __init__(self, rule: CompiledRule, shadows: Iterable[Mapping[str, Any]]) -> None:
+        self.checks: list[
+            tuple[list[tuple[str, ex.Ref]], dict[tuple[Any, ...], list[Mapping[str, Any]]]]
+        ] = []
+        facts = list(shadows)
+        for pattern in rule.patterns:
+            if not pattern.negated:
+                continue
+            joins = [
+                (c.field, c.value)
+                for c in pattern.comparisons
+                if c.op == "eq" and isinstance(c.value, ex.Ref) and len(c.value.path) == 1
+            ]
+            test = constant_test(pattern)
+            index: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+            kind = shadow(pattern.kind)
+            for fact in facts:
+                if fact.get("kind") == kind and (test is None or test(fact)):
+                    index.setdefault(tuple(fact.get(field) for field, _ in joins), []).append(fact)
+            self.checks.append(([(field, ref) for field, ref in joins], index))
+
+    def allows(self, match: Match) -> bool:
+        for joins, index in self.checks:
+            wanted = tuple(match[ref.root].get(str(ref.field)) for _, ref in joins)
+            if None not in wanted and index.get(wanted):
+                return False
+        return True
+
+
+def outputs_for(
+    rule: CompiledRule, matches: Sequence[Match], program: Program, absence: Absence | None = None
+) -> list[Output]:
     """Every result of one rule for its matches in one partition."""
     constants = {"as_of": program.as_of_day, "params": program.params}
     if rule.residual:
         matches = [match for match in matches if _residual_holds(rule, match, constants)]
+    if absence is not None and absence.checks:
+        matches = [match for match in matches if absence.allows(match)]
     results: list[Output] = []
     if rule.group is None:
         for match in matches:

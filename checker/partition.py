@@ -129,6 +129,16 @@ def partition(
         for value, kind, negated, fact, alone in keyed
         if alone or users_of[(kind, negated)] & complete.get(value, set())
     ]
+    # the facts a rule binds last go in first: a fact that completes a join with many facts already
+    # in the session is where durable-rules lost matches now and then (docs/engine.md, pitfall 12)
+    rank = {
+        kind: max((i for r in step.rules for i, p in enumerate(r.positive) if p.kind == kind), default=0)
+        for kind in step.kinds
+    }
+
+    def order(fact: Fact) -> tuple[int, str, str, str]:
+        return (-rank.get(str(fact["kind"]), 0), *_order(fact))
+
     count = max(1, math.ceil(len(kept) / max(1, target)))
     shadows: list[list[Fact]] = [[] for _ in range(count)]
     plain: list[list[Fact]] = [[] for _ in range(count)]
@@ -139,7 +149,7 @@ def partition(
         else:
             plain[bucket].append(fact)
     return [
-        sorted(s, key=_order) + sorted(p, key=_order) for s, p in zip(shadows, plain, strict=True) if s or p
+        sorted(s, key=_order) + sorted(p, key=order) for s, p in zip(shadows, plain, strict=True) if s or p
     ]
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checker import engine
-from checker.compiler import FINDING_FIELDS, FINDING_KIND, Pass, Program
-from checker.evaluate import Counting, Output, outputs_for, outputs_streamed
+from checker.compiler import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
+from checker.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
 from checker.partition import DEFAULT_TARGET, engine_facts, normalise, partition
 from checker.partition import engine_value as _engine_value
 from checker.workers import run_tasks
@@ -166,10 +166,13 @@ def _run_pass(
     definition = step.durable_ruleset()
 
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
-        matches, stats = engine.run_partitions(definition, [partitions[i] for i in task.partitions])
+        chunk = [partitions[i] for i in task.partitions]
+        shadows = [fact for facts in chunk for fact in facts if str(fact["kind"]).startswith(SHADOW)]
+        plain = [[fact for fact in facts if not str(fact["kind"]).startswith(SHADOW)] for facts in chunk]
+        matches, stats = engine.run_partitions(definition, plain)
         results: list[Output] = []
         for rule in step.rules:
-            results += outputs_for(rule, matches[rule.id], program)
+            results += outputs_for(rule, matches[rule.id], program, Absence(rule, shadows))
         return results, stats
 
     report = options.progress

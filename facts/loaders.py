@@ -261,6 +261,18 @@ def _find_files(paths: Sequence[str | Path], diagnostics: list[Diagnostic]) -> l
     return sorted(found.values())
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines split on '\n' only, one at a time (not a list of two million strings)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
 def _stem(name: str) -> str:
     """The part of a file name that says its kind: `Problems-2026.csv` -> `problems`."""
     return re.split(r"[.\-_]", name.lower(), maxsplit=1)[0]
@@ -497,6 +509,7 @@ class _Loader:
                 self.incomplete.add(FILE_STEMS[meant])  # its records are missing: no flood of bad references
             return
         text = self.decode(path, data)
+        del data  # a city's patrols are 130 MB of bytes: keep only the text while reading
         if text is None:
             self.incomplete.add(kind)
             return
@@ -630,7 +643,7 @@ class _Loader:
         """One JSON object per line; blank lines are skipped."""
         complete = True
         scan = self.scan  # the C scanner itself: no Python-level decode() per line
-        for number, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 is valid in JSON
+        for number, line in enumerate(_lines(text), 1):  # not splitlines(): U+2028 is valid in JSON
             content = line.strip()
             if not content:
                 continue

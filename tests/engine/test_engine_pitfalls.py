@@ -19,6 +19,7 @@ from durable import engine as durable
 from checker import engine
 from checker.compiler import Program, compile_rules, in_engine
 from checker.errors import CheckerError, EngineError
+from checker.evaluate import Absence, outputs_for
 from checker.partition import engine_facts, partition
 from checker.rules import load_rules
 from checker.run import RunOptions, run
@@ -306,23 +307,36 @@ def test_11_a_negated_pattern_may_not_compare_with_other_facts_by_order(tmp_path
 # negation ------------------------------------------------------------------------------------------
 
 
-def test_negated_facts_are_seen_whatever_their_order_in_the_input(tmp_path: Path) -> None:
+def test_12_negation_is_decided_outside_the_engine(tmp_path: Path) -> None:
+    """durable-rules' `$not` over joined facts answered differently on identical runs (pitfall 12):
+    the engine gets only the positive patterns; the adapter drops matches a shadow fact negates."""
     when: list[dict[str, Any]] = [
         {"bind": "p", "fact": "problem"},
-        {"not": {"fact": "interview", "where": {"unit": "$p.assignee"}}},
+        {"not": {"fact": "interview", "where": {"unit": "$p.assignee", "held_on": {"gte": 10}}}},
     ]
-    step = compile_folder(write_rules(tmp_path / "rules", rule("X-NEG", when))).passes[0]
-    facts = {
+    program = compile_folder(write_rules(tmp_path / "rules", rule("X-NEG", when)))
+    step = program.passes[0]
+    assert "$not" not in json.dumps(step.durable_ruleset())
+    facts: dict[str, list[dict[str, Any]]] = {
         "problem": [
             {"kind": "problem", "key": "P-1", "assignee": "U-1"},
             {"kind": "problem", "key": "P-2", "assignee": "U-2"},
+            {"kind": "problem", "key": "P-3", "assignee": "U-3"},
+            {"kind": "problem", "key": "P-4"},
         ],
-        "interview": [{"kind": "interview", "key": "I-1", "unit": "U-1"}],
+        "interview": [
+            {"kind": "interview", "key": "I-1", "unit": "U-1", "held_on": 12},
+            {"kind": "interview", "key": "I-3", "unit": "U-3", "held_on": 5},  # too early: negates nothing
+        ],
     }
     (part,) = partition(step, facts)
-    assert part[0]["kind"] == "~interview"  # shadows first, whatever the input order
-    matches, _ = engine.run_partitions(step.durable_ruleset(), [part])
-    assert [m["p"]["key"] for m in matches["X-NEG"]] == ["P-2"]
+    shadows = [f for f in part if f["kind"] == "~interview"]
+    plain = [f for f in part if f["kind"] != "~interview"]
+    assert [f["key"] for f in shadows] == ["I-1"]  # the constant test already left I-3 out
+    matches, _ = engine.run_partitions(step.durable_ruleset(), [plain])
+    assert sorted(m["p"]["key"] for m in matches["X-NEG"]) == ["P-1", "P-2", "P-3", "P-4"]
+    outputs = outputs_for(program.rules[0], matches["X-NEG"], program, Absence(program.rules[0], shadows))
+    assert sorted(o.fields["subject"] for o in outputs if o.kind == "finding") == ["P-2", "P-3", "P-4"]
 
 
 # errors from workers ---------------------------------------------------------------------------------
