@@ -14,8 +14,8 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from checker.findings import Finding, ScanResult, UnitScore
-from checker.reports.words import KIND, LABEL, SEVERITY, status
+from checker.findings import Finding, ScanResult, UnitScore, WaiverReport
+from checker.reports.words import KIND, LABEL, SEVERITY, WAIVER, status
 from checker.rules import Text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -86,6 +86,31 @@ def finding_status(finding: Finding, lang: str) -> str:
         finding.waiver.state if finding.waiver else None,
         lang,
     )
+
+
+def waiver_table(waivers: Sequence[WaiverReport], lang: str) -> tuple[list[str], list[list[Cell]]]:
+    """The waivers as a table (header, rows), in file order: shared by Markdown and Excel."""
+    label, words = LABEL[lang], WAIVER[lang]
+    header = [label["status"], label["fingerprint"], label["rule"], label["subject"]]
+    header += [
+        words[name] for name in ("reason", "approver", "approved_on", "expires_on", "source", "matched")
+    ]
+    rows: list[list[Cell]] = [
+        [
+            label["unmatched"] if w.state == "unmatched" else words[w.state],
+            w.fingerprint,
+            w.rule,
+            w.subject,
+            w.reason,
+            w.approver,
+            w.approved_on,
+            w.expires_on,
+            f"{w.file}:{w.line}",
+            ", ".join(w.matched),
+        ]
+        for w in sorted(waivers, key=lambda w: (w.file, w.line))
+    ]
+    return header, rows
 
 
 def in_lang(text: Text, lang: str) -> str:

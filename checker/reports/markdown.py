@@ -13,7 +13,7 @@ from collections import Counter
 from itertools import groupby
 
 from checker.findings import Finding, ResolvedFinding, ScanResult, WaiverReport
-from checker.reports.csv import finding_status, in_lang, ranked
+from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
 from checker.reports.words import HISTORY, LABEL, SEVERITY
 from checker.rules import SEVERITIES
 
@@ -214,35 +214,10 @@ def _resolved(resolved: list[ResolvedFinding], lang: str) -> list[str]:
 
 
 def _waivers(waivers: list[WaiverReport], lang: str) -> list[str]:
-    label, words = LABEL[lang], WORDS[lang]
-    header = [
-        label["status"],
-        label["fingerprint"],
-        label["rule"],
-        label["subject"],
-        words["reason"],
-        words["approver"],
-        words["approved_on"],
-        words["expires_on"],
-        words["source"],
-        words["matched"],
-    ]
-    rows: list[list[object]] = [
-        [
-            label["unmatched"] if w.state == "unmatched" else words[w.state],
-            f"`{w.fingerprint}`" if w.fingerprint else "",
-            w.rule,
-            w.subject,
-            w.reason,
-            w.approver,
-            w.approved_on,
-            w.expires_on,
-            f"{w.file}:{w.line}",
-            ", ".join(w.matched),
-        ]
-        for w in sorted(waivers, key=lambda w: (w.file, w.line))
-    ]
-    return table(header, rows)
+    header, rows = waiver_table(waivers, lang)
+    for row in rows:
+        row[1] = f"`{row[1]}`" if row[1] else ""
+    return table(header, [list(row) for row in rows])
 
 
 def _unit(code: str | None, name: str | None) -> str:

@@ -141,3 +141,28 @@ def status(finding_history_state: str | None, waiver_state: str | None, lang: st
     if waiver_state == "active":
         return HISTORY[lang]["waived"]
     return HISTORY[lang].get(finding_history_state or "", "")
+
+
+WAIVER = {
+    "zh": {
+        "reason": "理由",
+        "approver": "批准人",
+        "approved_on": "批准日期",
+        "expires_on": "到期日期",
+        "source": "来源",
+        "matched": "匹配的问题",
+        "active": "生效",
+        "expired": "已到期",
+    },
+    "en": {
+        "reason": "Reason",
+        "approver": "Approver",
+        "approved_on": "Approved on",
+        "expires_on": "Expires on",
+        "source": "Source",
+        "matched": "Matched findings",
+        "active": "active",
+        "expired": "expired",
+    },
+}
+"""Columns of the waivers tables (Markdown, Excel)."""

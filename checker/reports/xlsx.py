@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from checker.findings import Finding, ScanResult
-from checker.reports.csv import Cell, finding_cells, finding_header, in_lang, ranked
+from checker.reports.csv import Cell, finding_cells, finding_header, in_lang, ranked, waiver_table
 from checker.reports.words import LABEL, SEVERITY
 
 SHEETS = {
@@ -144,35 +144,7 @@ def _resolved(result: ScanResult, lang: str) -> tuple[list[str], list[list[Cell]
 
 
 def _waivers(result: ScanResult, lang: str) -> tuple[list[str], list[list[Cell]]]:
-    label, words = LABEL[lang], WORDS[lang]
-    header = [
-        label["status"],
-        label["fingerprint"],
-        label["rule"],
-        label["subject"],
-        words["reason"],
-        words["approver"],
-        words["approved_on"],
-        words["expires_on"],
-        words["source"],
-        words["matched"],
-    ]
-    rows: list[list[Cell]] = [
-        [
-            label["unmatched"] if w.state == "unmatched" else words[w.state],
-            w.fingerprint,
-            w.rule,
-            w.subject,
-            w.reason,
-            w.approver,
-            w.approved_on,
-            w.expires_on,
-            f"{w.file}:{w.line}",
-            ", ".join(w.matched),
-        ]
-        for w in sorted(result.waivers, key=lambda w: (w.file, w.line))
-    ]
-    return header, rows
+    return waiver_table(result.waivers, lang)
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Cell]]) -> None:
