@@ -22,8 +22,9 @@ from checker.workers import run_tasks
 from facts.loaders import Consumer, FactSet
 from facts.models import MODELS, Record
 
-MAX_FACTS_PER_TASK = 50_000
-"""Facts one worker asserts before it exits: about 400 MB of engine memory (PITFALLS.md #5)."""
+MAX_FACTS_PER_TASK = 15_000
+"""Facts one worker asserts before it exits: about 120 MB of engine memory (PITFALLS.md #5), so two
+workers and the parent stay near 2 GB at city scale (docs/performance.md)."""
 
 
 @dataclass(frozen=True)
