@@ -2,9 +2,12 @@
 
 The findings table defined here (its columns and a finding's cells) is shared with the XLSX report,
 so both say the same thing in the same order. A cell whose text starts like a formula (`=`, `+`,
-`-`, `@`, tab, CR) gets a leading `'`: record text comes from many hands, and a spreadsheet would
-otherwise run `=HYPERLINK(...)` from a problem description (CSV injection). Quoting is RFC 4180
-through the csv module; lines end in `\\n`. The dispatcher encodes the text as UTF-8 with a BOM.
+`-`, `@`, tab, CR, NUL, or a full-width `＝＋－＠`) gets a leading `'`: record text comes from many
+hands, and a spreadsheet would otherwise run `=HYPERLINK(...)` from a problem description (CSV
+injection; `checker.reports.safe.for_csv`). Other text is kept as recorded. Every field is quoted
+(RFC 4180, through the csv module): with minimal quoting the csv module leaves a field holding a bare
+CR unquoted, and a spreadsheet starts a new row at the CR, the text after it a cell of its own that
+no prefix guards. Lines end in `\\n`. The dispatcher encodes the text as UTF-8 with a BOM.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ import io
 from collections.abc import Sequence
 
 from checker.findings import Finding, ScanResult, UnitScore, WaiverReport
+from checker.reports.safe import FORMULA_STARTS as FORMULA_STARTS
+from checker.reports.safe import for_csv
 from checker.reports.words import KIND, LABEL, SEVERITY, WAIVER, status
 from checker.rules import Text
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection)."""
 
 WORDS = {
     "zh": {"responsible_name": "责任单位名称"},
@@ -47,7 +49,7 @@ Cell = str | int | float | dt.date | None
 
 def render_csv(result: ScanResult, lang: str = "zh") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(finding_header(lang))
     for finding in result.findings:
         writer.writerow([_text(cell) for cell in finding_cells(finding, lang)])
@@ -118,9 +120,8 @@ def in_lang(text: Text, lang: str) -> str:
     return text.zh if lang == "zh" else text.en
 
 
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would read as a formula, with a leading `'` so it stays text."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+neutralise = for_csv
+"""Text a spreadsheet would read as a formula, with a leading `'` so it stays text."""
 
 
 def ranked(scores: Sequence[UnitScore]) -> list[tuple[int, UnitScore]]:

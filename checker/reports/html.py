@@ -3,8 +3,10 @@
 Everything is inline (style, a small script, charts drawn here as SVG), so the page makes no request
 and reads the same offline, attached to an e-mail or printed. The script only filters and sorts rows
 already in the page; with scripts off every table is there in full. Every text taken from the result
-goes through `html.escape` (unit names, messages and waiver reasons are data, never markup), and a
-Content-Security-Policy admitting only this page's own style and script, by hash, is a second line.
+goes through `checker.reports.safe.for_html` (unit names, messages and waiver reasons are data, never
+markup; control and bidi characters show as marks and reorder nothing), and a Content-Security-Policy
+admitting only this page's own style and script, by hash, is a second line. No record text is ever
+put inside the <style> or the <script>, and no link is made from it (every href is a #fragment).
 Same result, same bytes: nothing reads the clock, and every grouping is sorted.
 """
 
@@ -12,13 +14,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from checker.findings import ChainLink, Finding, ScanResult
+from checker.reports.safe import for_html
 from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, status
 from checker.rules import SEVERITIES, Text
 
@@ -242,7 +244,7 @@ def render_html(result: ScanResult, lang: str = "zh") -> str:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return for_html(str(value))
 
 
 def _text(text: Text, lang: str) -> str:

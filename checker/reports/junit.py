@@ -5,7 +5,8 @@ One `<testsuite>` per rule (named by its id and title), one `<testcase>` per fin
 whose type is its severity and whose text gives the message, the remedy and the records it rests on
 (file:line); a finding under an active waiver is `<skipped>`. A rule that found nothing gets one
 passing "no findings" case, so a dashboard shows it ran. Every timestamp is the scan's as_of, so
-the same result gives the same bytes.
+the same result gives the same bytes. Record text goes through `checker.reports.safe.for_xml`: only
+characters XML 1.0 can hold (U+FFFD for the rest), control and bidi characters as visible marks.
 
 The result names only the rules that found or derived something; `rules` (id to title) lists every
 rule that ran, when the caller has them, so that a rule with no output still shows as passing.
@@ -13,12 +14,12 @@ rule that ran, when the caller has them, so that a rule with no output still sho
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from checker.findings import Finding, ScanResult
 from checker.reports.csv import finding_status, in_lang
+from checker.reports.safe import for_xml
 from checker.reports.words import LABEL
 from checker.rules import Text
 
@@ -28,8 +29,6 @@ WORDS = {
     "zh": {"records": "依据的记录", "colon": "："},
     "en": {"records": "Records", "colon": ": "},
 }
-NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""Characters XML 1.0 cannot hold at all, even escaped (control characters from a bad record)."""
 
 
 def render_junit(result: ScanResult, lang: str = "zh", rules: Mapping[str, Text] | None = None) -> str:
@@ -45,7 +44,7 @@ def render_junit(result: ScanResult, lang: str = "zh", rules: Mapping[str, Text]
         for finding in findings:
             _testcase(suite, finding, lang)
         if not findings:
-            ET.SubElement(suite, "testcase", name=NO_FINDINGS, classname=f"rivercheck.{rule}")
+            ET.SubElement(suite, "testcase", name=NO_FINDINGS, classname=_xml(f"rivercheck.{rule}"))
         _count(suite, timestamp)
     suites = root.findall("testsuite")
     root.set("tests", str(sum(int(s.get("tests", "0")) for s in suites)))
@@ -73,19 +72,21 @@ def _testcase(suite: ET.Element, finding: Finding, lang: str) -> None:
         suite,
         "testcase",
         name=_xml(f"{finding.subject} ({finding.fingerprint})"),
-        classname=f"rivercheck.{finding.rule}",
+        classname=_xml(f"rivercheck.{finding.rule}"),
     )
     label = LABEL[lang]
     if not finding.failing:
         assert finding.waiver is not None
         waiver = finding.waiver
-        skipped = ET.SubElement(case, "skipped", message=label["waived_until"].format(date=waiver.expires_on))
+        skipped = ET.SubElement(
+            case, "skipped", message=_xml(label["waived_until"].format(date=waiver.expires_on))
+        )
         skipped.text = _xml(
             f"{waiver.reason} ({waiver.approver}, {waiver.approved_on}; {waiver.file}:{waiver.line})"
         )
         return
     failure = ET.SubElement(
-        case, "failure", message=_xml(in_lang(finding.message, lang)), type=finding.severity
+        case, "failure", message=_xml(in_lang(finding.message, lang)), type=_xml(finding.severity)
     )
     failure.text = _xml(_failure_text(finding, lang))
 
@@ -124,5 +125,5 @@ def _count(suite: ET.Element, timestamp: str) -> None:
 
 
 def _xml(text: str) -> str:
-    """Text XML can hold: characters it forbids outright become U+FFFD (ElementTree would not)."""
-    return NOT_XML.sub("\ufffd", text)
+    """Text XML can hold, shown safely (`for_xml`); ElementTree escapes the markup."""
+    return for_xml(text)

@@ -3,17 +3,21 @@
 Layout: title and stamp; a summary (findings by severity, failing and waived, and by history state);
 the findings grouped by article, then by severity (most severe first), each group a table; unit
 scores lowest first; findings resolved since the previous scan; the waivers and what they did.
-Record text goes into table cells, so `|` is escaped, `<` and `>` are entities (no stray HTML) and
-line breaks become `<br>`.
+Record text goes only into table cells, through `checker.reports.safe.for_markdown`: it renders as
+it was typed (no column break, link, image, code span or HTML from a record; line breaks as `<br>`,
+control and bidi characters as visible marks). The report's own code spans (fingerprints) are
+`Code` cells.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import groupby
 
 from checker.findings import Finding, ResolvedFinding, ScanResult, WaiverReport
 from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
+from checker.reports.safe import for_markdown
 from checker.reports.words import HISTORY, LABEL, SEVERITY
 from checker.rules import SEVERITIES
 
@@ -61,11 +65,22 @@ def render_markdown(result: ScanResult, lang: str = "zh") -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+class Code(str):
+    """A cell shown as a code span (a fingerprint), when its text is plain enough to be one."""
+
+    __slots__ = ()
+
+
+PLAIN_CODE = re.compile(r"[0-9A-Za-z.:/-]+")
+"""Text a code span shows as it is: nothing a code span, a table or the escaping would change."""
+
+
 def cell(value: object) -> str:
-    """Text made safe for one table cell: no column breaks, no raw HTML, no line breaks."""
+    """One table cell: text made safe (`for_markdown`), or a `Code` value as a code span."""
     text = "" if value is None else str(value)
-    text = text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
+    if isinstance(value, Code) and PLAIN_CODE.fullmatch(text):
+        return f"`{text}`"
+    return for_markdown(text)
 
 
 def table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -136,7 +151,7 @@ def _findings(findings: list[Finding], lang: str) -> list[str]:
                     _unit(f.responsible, f.responsible_name),
                     _status(f, lang),
                     in_lang(f.message, lang),
-                    f"`{f.fingerprint}`",
+                    Code(f.fingerprint),
                 ]
                 for f in same
             ]
@@ -190,7 +205,7 @@ def _resolved(resolved: list[ResolvedFinding], lang: str) -> list[str]:
             in_lang(r.message, lang),
             r.first_seen,
             r.last_seen,
-            f"`{r.fingerprint}`",
+            Code(r.fingerprint),
         ]
         for r in sorted(resolved, key=lambda r: (r.article, r.rule, r.subject, r.fingerprint))
     ]
@@ -200,7 +215,7 @@ def _resolved(resolved: list[ResolvedFinding], lang: str) -> list[str]:
 def _waivers(waivers: list[WaiverReport], lang: str) -> list[str]:
     header, rows = waiver_table(waivers, lang)
     for row in rows:
-        row[1] = f"`{row[1]}`" if row[1] else ""
+        row[1] = Code(row[1]) if isinstance(row[1], str) else ""
     return table(header, [list(row) for row in rows])
 
 

@@ -1,4 +1,9 @@
-"""The terminal table: findings grouped by severity, most severe first, coloured on a terminal."""
+"""The terminal table: findings grouped by severity, most severe first, coloured on a terminal.
+
+Record text goes through `checker.reports.safe.for_terminal`: an escape sequence, a bidi override or
+a line break in a record shows as a mark (`\\x1b`, `<U+202E>`, `\\n`) and never acts on the
+terminal, and each finding stays one line. The only escape sequences are the table's own colours.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import unicodedata
 import click
 
 from checker.findings import Finding, ScanResult
+from checker.reports.safe import for_terminal as shown
 from checker.reports.words import HISTORY, LABEL, SEVERITY, status
 
 SEVERITY_COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
@@ -27,7 +33,7 @@ def render_table(result: ScanResult, lang: str = "zh", colour: bool = False) -> 
         lines.append("  " + label["none"])
     if result.resolved:
         lines += ["", f"{label['resolved']} ({len(result.resolved)})"]
-        lines += [f"  {r.rule:<22} {r.subject}  [{r.fingerprint}]" for r in result.resolved]
+        lines += [f"  {shown(r.rule):<22} {shown(r.subject)}  [{r.fingerprint}]" for r in result.resolved]
     problems = [w for w in result.waivers if w.state != "active"]
     if problems:
         lines += ["", label["waivers"]]
@@ -40,11 +46,13 @@ def render_table(result: ScanResult, lang: str = "zh", colour: bool = False) -> 
             )
             if waiver.state == "expired":
                 state = label["waiver_expired"].format(date=waiver.expires_on)
-            lines.append(f"  {named}: {state}  ({waiver.file}:{waiver.line})")
+            lines.append(f"  {shown(named)}: {state}  ({shown(waiver.file)}:{waiver.line})")
     lowest = [score for score in result.scores if score.deducted][:10]
     if lowest:
         lines += ["", f"{label['scores']} (-10)"]
-        lines += [f"  {s.score:>6.1f}  -{s.deducted:<5g} {_pad(s.unit, 16)} {s.name}" for s in lowest]
+        lines += [
+            f"  {s.score:>6.1f}  -{s.deducted:<5g} {_pad(shown(s.unit), 16)} {shown(s.name)}" for s in lowest
+        ]
     stamp = result.stamp
     lines += [
         "",
@@ -57,7 +65,7 @@ def render_table(result: ScanResult, lang: str = "zh", colour: bool = False) -> 
 
 def _row(finding: Finding, lang: str) -> str:
     article = _pad(LABEL[lang]["article_n"].format(n=finding.article), 8)
-    message = finding.message.zh if lang == "zh" else finding.message.en
+    message = shown(finding.message.zh if lang == "zh" else finding.message.en)
     state = status(
         finding.history.state if finding.history else None,
         finding.waiver.state if finding.waiver else None,
@@ -68,7 +76,7 @@ def _row(finding: Finding, lang: str) -> str:
     if finding.waiver and finding.waiver.state == "expired":
         state = LABEL[lang]["waiver_expired"].format(date=finding.waiver.expires_on)
     tag = f"  ({state})" if state else ""
-    return f"  {_pad(finding.rule, 24)} {article} {message}{tag}  [{finding.fingerprint}]"
+    return f"  {_pad(shown(finding.rule), 24)} {article} {message}{tag}  [{finding.fingerprint}]"
 
 
 def _pad(text: str, width: int) -> str:

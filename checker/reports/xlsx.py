@@ -8,7 +8,11 @@ bold header row frozen in place, an autofilter over its data, column widths fitt
 
 Record text is always stored as a string cell, never a formula: openpyxl would otherwise store
 `=HYPERLINK(...)` from a problem description as a formula. The text is kept exactly as recorded (a
-string cell cannot run), minus the control characters an XLSX cannot hold.
+string cell cannot run), minus the control characters an XLSX cannot hold (U+FFFD instead;
+`checker.reports.safe.for_xlsx`). A cell that looks like a formula also gets Excel's quote-prefix
+style, which is what typing `'` before it would give: Excel shows it as text, and it stays text when
+someone edits the cell (a plain string cell would become a formula on F2 and Enter). No `'` is added
+to the value itself, so a program reading the workbook gets the text as recorded.
 
 Same result, same bytes: the workbook's created and modified times are as_of (openpyxl's own save
 would stamp the current time, so it is bypassed), and every zip entry carries as_of as its date.
@@ -24,13 +28,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from checker.findings import Finding, ScanResult
 from checker.reports.csv import Cell, finding_cells, finding_header, in_lang, ranked, waiver_table
+from checker.reports.safe import for_xlsx, looks_like_formula
 from checker.reports.words import LABEL, SEVERITY
 
 SHEETS = {
@@ -152,8 +156,10 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Ce
 
 def _write(cell: Any, value: Cell) -> None:
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.value = for_xlsx(value)
         cell.data_type = "s"  # text, even when it starts with '=' (openpyxl made it a formula)
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # and text still after an edit in Excel
     else:
         cell.value = value
         if isinstance(value, dt.date):
