@@ -6,6 +6,7 @@ from typing import Any
 
 from checker.errors import CheckerError, Location
 from checker.findings import ChainLink, Finding, ScanResult
+from checker.reports.safe import for_terminal
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 WORDS: dict[str, dict[str, Any]] = {
@@ -93,7 +94,8 @@ def explain(result: ScanResult, fingerprint: str, lang: str = "zh") -> str:
         lines += _chain(link, 2, words["finding"])
     remedy = finding.remedy.zh if lang == "zh" else finding.remedy.en
     lines += ["", f"{words['remedy']}: {remedy}"]
-    return "\n".join(lines) + "\n"
+    # record text may hold escape sequences or bidi overrides: shown as marks, never obeyed
+    return "\n".join(for_terminal(line) for line in lines) + "\n"
 
 
 def _values(values: dict[str, object]) -> str:

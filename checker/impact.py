@@ -22,6 +22,7 @@ from typing import Any
 
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.findings import Finding, ScanResult
+from checker.reports.safe import for_terminal
 from checker.reports.words import SEVERITY
 from checker.scan import ScanOptions, scan
 
@@ -260,7 +261,8 @@ def render_impact(impact: Impact, lang: str = "zh") -> str:
         lines.append(f"  {s.unit} {s.name}: {s.old:g} → {s.new:g} ({s.delta:+g})")
     if not impact.scores:
         lines.append(f"  {words['none']}")
-    return "\n".join(lines) + "\n"
+    # record text may hold escape sequences or bidi overrides: shown as marks, never obeyed
+    return "\n".join(for_terminal(line) for line in lines) + "\n"
 
 
 def _finding_line(finding: Finding, lang: str) -> str:

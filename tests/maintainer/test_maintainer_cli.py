@@ -199,3 +199,17 @@ def test_schema_writes_the_schemas_and_refuses_a_file_as_folder(tmp_path: Path) 
     refused = run("schema", "--output", str(blocker / "sub"))
     assert refused.exit_code == 2
     assert "output-write" in refused.stderr
+
+
+def test_explain_shows_escape_sequences_in_a_saved_report_as_marks(tmp_path: Path) -> None:
+    fingerprint = accountability_fingerprint()
+    saved = tmp_path / "report.json"
+    assert run("scan", str(DEMO), "--as-of", AS_OF, "--format", "json", "--output", str(saved)).exit_code == 1
+    report = json.loads(saved.read_text(encoding="utf-8"))
+    finding = next(f for f in report["findings"] if f["fingerprint"].startswith(fingerprint))
+    finding["message"]["zh"] = "清屏\x1b[2J\u202e反转"  # a result file edited by hand, or a hostile record
+    saved.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    shown = run("explain", fingerprint, "--result", str(saved))
+    assert shown.exit_code == 0, shown.output
+    assert "清屏\\x1b[2J<U+202E>反转" in shown.stdout
+    assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
