@@ -16,10 +16,12 @@ from facts.synthetic.world import Scale, build_world
 SCALES: dict[str, Scale] = {
     "small": Scale(problems=2_000, waterbodies=160, lower_offices=18),
     "district": Scale(problems=30_000, waterbodies=4_900, lower_offices=70),
+    "million": Scale(problems=125_000, waterbodies=21_000, lower_offices=110),
     "city": Scale(problems=300_000, waterbodies=50_000, lower_offices=215),
 }
 """Named sizes: `small` for tests (2,000 problems, about 5,700 patrols); `district` (30,000
-problems, about 200,000 patrols); `city`, the Shanghai office's year (about 25,000 chiefs, 50,000
+problems, about 200,000 patrols); `million`, the reliability oracle's size (1,000,922 records
+with seed 1: 125,000 problems, about 844,000 patrols); `city`, the Shanghai office's year (about 25,000 chiefs, 50,000
 waterbodies, 300,000 problems and 2,000,000 patrols)."""
 
 FILES = {
