@@ -21,8 +21,8 @@ SCALES: dict[str, Scale] = {
 }
 """Named sizes: `small` for tests (2,000 problems, about 5,700 patrols); `district` (30,000
 problems, about 200,000 patrols); `million`, the reliability oracle's size (1,000,922 records
-with seed 1: 125,000 problems, about 844,000 patrols); `city`, the Shanghai office's year (about 25,000 chiefs, 50,000
-waterbodies, 300,000 problems and 2,000,000 patrols)."""
+with seed 1: 125,000 problems, about 844,000 patrols); `city`, the Shanghai office's year (about
+25,000 chiefs, 50,000 waterbodies, 300,000 problems and 2,000,000 patrols)."""
 
 FILES = {
     "waterbody": "waterbodies.jsonl",
