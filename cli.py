@@ -1,7 +1,10 @@
 """rivercheck's command line: parse arguments, call one library function, render, choose the exit status.
 
 Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input or usage (the
-message names the file and line); 3 internal failure (the engine crashed, a worker died).
+message names the file and line), or an output or history that cannot be written (a missing folder,
+a full disk: the message names the file); 3 internal failure (the engine crashed, a worker died);
+130 interrupted (Ctrl-C: 128 + SIGINT, as shells report it). On 2, 3 and 130 no report is half
+written and the history is as it was (checker/publish.py says what each failure leaves).
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ from typing import Any, TypeVar
 import click
 
 from checker.errors import CheckerError, EngineError, Location
-from checker.output import write_atomically
+from checker.output import printing
 from checker.reports import FORMATS, output_format, render
 from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
 
+INTERRUPTED = 130
+"""Exit status of a run stopped by Ctrl-C (128 + SIGINT), never 1, which means findings."""
+WRITING = {"output-write", "history-db"}
+"""Codes of problems with what a scan writes (reports, history), not with what it reads."""
 HOME = Path(__file__).resolve().parent
 DEFAULT_RULES = HOME / "rules"
 DEMO_FACTS = HOME / "demo" / "district"
@@ -50,16 +57,20 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except CheckerError as error:
             click.echo(error.render(), err=True)
-            click.echo(
-                f"rivercheck: {len(error.diagnostics)} problem(s) in the input; nothing was written", err=True
-            )
+            click.echo(_closing(error), err=True)
             sys.exit(error.exit_status)
         except EngineError as error:
             if debug:
                 traceback.print_exc()
             click.echo(f"rivercheck: engine failure: {error}", err=True)
             sys.exit(EngineError.exit_status)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            if debug:
+                traceback.print_exc()
+            start = "\n" if sys.stderr.isatty() else ""  # after ^C or a progress bar
+            click.echo(f"{start}rivercheck: interrupted", err=True)
+            sys.exit(INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - the one place unknown errors are turned into exit 3
             if debug:
@@ -70,6 +81,14 @@ def reports_errors(command: F) -> F:
             sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _closing(error: CheckerError) -> str:
+    """The last line: input problems stop everything; a write problem's lines say what was kept."""
+    count = len(error.diagnostics)
+    if all(diagnostic.code in WRITING for diagnostic in error.diagnostics):
+        return f"rivercheck: {count} problem(s) with the output or the history"
+    return f"rivercheck: {count} problem(s) in the input; nothing was written"
 
 
 @click.group()
@@ -205,7 +224,7 @@ def scan_command(
     debug: bool,
 ) -> None:
     """Scan fact files or folders (default: the bundled demo district) against the rules."""
-    from checker.publish import History, annotate, record, redacted
+    from checker.publish import History, annotate, publish, redacted
 
     targets = [output_format(spec, fmt) for spec in outputs]  # bad specs fail before the scan
     history = None if no_history else History.at(history_path)
@@ -216,10 +235,9 @@ def scan_command(
     if not targets:
         shown_fmt = fmt or "table"
         colour = shown_fmt == "table" and sys.stdout.isatty()
-        click.echo(render(shown, shown_fmt, lang, colour).decode("utf-8-sig"), nl=False)
-    for target_fmt, path in targets:
-        write_atomically(path, render(shown, target_fmt, lang))
-    record(result, history)  # after the reports: a failed write leaves the history as it was
+        with printing():
+            click.echo(render(shown, shown_fmt, lang, colour).decode("utf-8-sig"), nl=False)
+    publish(result, shown, targets, lang, history)  # all reports or none, then the history
     threshold = SEVERITIES.index(fail_on)
     sys.exit(
         1 if any(f.failing and SEVERITIES.index(f.severity) >= threshold for f in result.findings) else 0

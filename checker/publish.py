@@ -4,9 +4,11 @@ people's names in reports that leave the office; the history records the scan la
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from checker.errors import CheckerError
 from checker.findings import ScanResult
 
 HISTORY_ENV = "RIVERCHECK_HISTORY"
@@ -39,7 +41,42 @@ def annotate(result: ScanResult, waivers: Path | None, history: History | None) 
     return result
 
 
+def publish(
+    result: ScanResult,
+    shown: ScanResult,
+    targets: Sequence[tuple[str, Path]],
+    lang: str,
+    history: History | None,
+) -> None:
+    """Write the reports of `shown`, then record `result` in the history: each step whole or not at all.
+
+    The reports are written together (`output.write_all`): when one cannot be written (a missing
+    folder, a full disk: `output-write`, exit 2) no target changes and the history is not touched.
+    The scan is recorded last, in one transaction: when that fails (`history-db`, exit 2; another
+    error, 3; an interrupt, 130) the reports stand and the history is as it was, so running the
+    scan again records it (and rewrites the same bytes).
+    """
+    from checker.output import write_all
+    from checker.reports import render
+
+    try:
+        write_all((path, render(shown, fmt, lang)) for fmt, path in targets)
+    except CheckerError as error:
+        raise _noting(error, "the history is unchanged") from None
+    try:
+        record(result, history)
+    except CheckerError as error:
+        note = "the reports were written, the scan was not recorded: the history is unchanged"
+        raise _noting(error, note) from None
+
+
+def _noting(error: CheckerError, note: str) -> CheckerError:
+    """The same error with `note` as the last detail line of each diagnostic."""
+    return CheckerError(replace(d, detail=(*d.detail, note)) for d in error.diagnostics)
+
+
 def record(result: ScanResult, history: History | None) -> None:
+    """Store the scan (one transaction: on any failure the database stays as it was)."""
     if history is not None:
         from checker import history as store
 

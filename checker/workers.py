@@ -2,8 +2,12 @@
 
 durable-rules frees memory only when its process ends and can crash on the way (PITFALLS.md #5),
 so every task runs in a forked child that sends its result through a pipe and leaves with
-`os._exit`. A child that dies without a result is an EngineError naming the task: never an empty
-result. Forking (not spawning) lets children read the parent's facts without copying them.
+`os._exit`. A child that dies without a result (killed, crashed, exited) or raises is an
+EngineError naming the task and how it ended, in one line: never an empty result. The child's own
+traceback travels as the error's cause, shown only by `--debug`. When one task fails the workers
+still running are killed and reaped before the error reaches the caller, and workers ignore Ctrl-C:
+the parent alone decides, so an interrupt is an interrupt (exit 130), not a worker failure.
+Forking (not spawning) lets children read the parent's facts without copying them.
 """
 
 from __future__ import annotations
@@ -11,14 +15,23 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from checker.errors import CheckerError, EngineError
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an exception raised in a worker, as text (the cause of its EngineError)."""
+
+    def __str__(self) -> str:
+        return "\n\n" + str(self.args[0]) if self.args else ""
 
 
 def run_tasks(
@@ -40,11 +53,12 @@ def run_tasks(
         while pending or running:
             while pending and len(running) < max(1, jobs):
                 index, task = pending.pop()
-                reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(work, task, writer), daemon=True)
-                process.start()
+                with _interrupts_held():  # a worker started is a worker the cleanup below can kill
+                    reader, writer = context.Pipe(duplex=False)
+                    process = context.Process(target=_child, args=(work, task, writer), daemon=True)
+                    process.start()
+                    running[reader] = (index, process)
                 writer.close()
-                running[reader] = (index, process)
             for ready in multiprocessing.connection.wait(list(running)):
                 index, process = running.pop(ready)
                 results[index] = _receive(ready, process, label(tasks[index]))
@@ -59,14 +73,25 @@ def run_tasks(
     return results
 
 
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends: a KeyboardInterrupt raised inside
+    `Process.start`, after the fork, would leave a worker nobody knows to kill. The child starts
+    with it held too, until it ignores it (`_child`). A signal is held per thread; a scan runs in
+    one thread, so none other takes it meanwhile."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _receive(reader: Any, process: Any, label: str) -> Any:
     try:
         status, payload = reader.recv()
     except (EOFError, OSError):
         process.join()
-        code = process.exitcode
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        raise EngineError(f"worker for {label} died ({how}) before returning its result") from None
+        raise EngineError(f"worker for {label} died {_ending(process)}") from None
     finally:
         reader.close()
     process.join()
@@ -74,17 +99,39 @@ def _receive(reader: Any, process: Any, label: str) -> Any:
         return payload
     if status == "checker":
         raise payload
-    raise EngineError(f"worker for {label} failed: {payload}")
+    summary, details = payload
+    raise EngineError(f"worker for {label} failed: {summary}") from WorkerTraceback(details)
+
+
+def _ending(process: Any) -> str:
+    """How a worker that sent nothing ended, with its pid (the kernel's log names the pid when the
+    out-of-memory killer chose it): `(killed by signal 9) ... (SIGKILL; pid 4242)`."""
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown signal"
+        return f"(killed by signal {-code}) before returning its result ({name}; pid {process.pid})"
+    return f"(exit code {code}) before returning its result (pid {process.pid})"
 
 
 def _child(work: Callable[[Any], Any], task: Any, writer: Any) -> None:
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent acts
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held since the fork
         try:
             writer.send(("ok", work(task)))
         except CheckerError as error:
             writer.send(("checker", error))
         except BaseException as error:  # noqa: BLE001 - everything reaches the parent as a failure
-            writer.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+            writer.send(("error", (_summary(error), traceback.format_exc())))
         writer.close()
     finally:
         os._exit(0)  # skip interpreter teardown: durable-rules can crash there (PITFALLS.md #5)
+
+
+def _summary(error: BaseException) -> str:
+    """`Type: first line of the message`: one line for the parent's message (the rest is in the traceback)."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
