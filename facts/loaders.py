@@ -12,6 +12,8 @@ A file's kind comes from its name (`problems.yaml`, `problems-2026.csv`, `chiefs
 
 from __future__ import annotations
 
+import calendar
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -215,16 +217,26 @@ def load_records(
 
 def _digest_file(name: str, data: bytes, digest: Callable[[bytes], object]) -> None:
     """A file's base name and bytes, into the facts digest."""
-    encoded = name.encode("utf-8", "surrogateescape")
-    digest(len(encoded).to_bytes(8, "big") + encoded + len(data).to_bytes(8, "big"))
+    digest(_digest_head(name, len(data)))
     digest(data)
+
+
+def _digest_head(name: str, size: int) -> bytes:
+    """What precedes a file's bytes in the digest: its base name and its size."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    return len(encoded).to_bytes(8, "big") + encoded + size.to_bytes(8, "big")
 
 
 # --- finding files ------------------------------------------------------------------------------
 
 
 def _find_files(paths: Sequence[str | Path], diagnostics: list[Diagnostic]) -> list[str]:
-    """The fact files named by `paths`, sorted and without repeats; problems go to `diagnostics`."""
+    """The fact files named by `paths`, without repeats; problems go to `diagnostics`.
+
+    Files come in the order their paths were given, a folder's in name order: when two files hold
+    the same key, the record in the later file is the one reported (a ledger added to a district's
+    records is blamed for its clash with them, not the other way round).
+    """
     found: dict[str, str] = {}  # real path -> path as given or joined
 
     def add(path: str) -> None:
@@ -258,19 +270,101 @@ def _find_files(paths: Sequence[str | Path], diagnostics: list[Diagnostic]) -> l
                 )
         else:
             diagnostics.append(Diagnostic(Location(path), "fact-path", "no such file or directory"))
-    return sorted(found.values())
+    return list(found.values())
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines split on '\n' only, one at a time (not a list of two million strings)."""
-    start = 0
+def _split_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines of text that arrives in pieces, ended by CR LF, LF or a lone CR (as editors count).
+
+    Not `splitlines()`: U+2028 and the other breaks it knows are valid inside JSON strings. A CR at
+    the end of a piece ends its line; an LF that starts the next piece is then part of that break.
+    """
+    pending = ""
+    after_cr = False
+    for piece in pieces:
+        if after_cr and piece:
+            after_cr = False
+            piece = piece.removeprefix("\n")
+        if not piece:
+            continue
+        text = pending + piece
+        after_cr = text.endswith("\r")
+        if after_cr:
+            text = text[:-1]
+        if "\r" in text:
+            text = _CARRIAGE_RETURN.sub("\n", text)
+        lines = (text + "\n" if after_cr else text).split("\n")
+        pending = lines.pop()
+        yield from lines
+    yield pending
+
+
+_CHUNK = 1 << 20
+"""Bytes read at a time from a JSON Lines file."""
+
+
+class _Undecodable(Exception):
+    """A byte at `offset` that the encoding cannot decode."""
+
+    def __init__(self, offset: int, byte: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+        self.byte = byte
+
+
+def _decoded(file: typing.BinaryIO, encoding: str) -> Iterator[str]:
+    """A file's text in pieces, decoded chunk by chunk from its start (a character split between two
+    chunks is completed from the next). One byte-order mark is dropped. Raises _Undecodable."""
+    carry = b""
+    offset = 0  # of the first byte of `data` in the file
+    looked_for_bom = encoding != "utf-8"  # GB18030's is a character: dropped from the text below
+    before_text = True
     while True:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
+        chunk = file.read(_CHUNK)
+        final = not chunk
+        data = carry + chunk if carry else chunk
+        if not looked_for_bom:
+            if len(data) < len(codecs.BOM_UTF8) and not final and codecs.BOM_UTF8.startswith(data):
+                carry = data  # too short to tell
+                continue
+            looked_for_bom = True
+            if data.startswith(codecs.BOM_UTF8):
+                data, offset = data[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+        try:
+            if encoding == "utf-8":
+                text, used = codecs.utf_8_decode(data, "strict", final)
+            else:
+                text, used = data.decode(encoding), len(data)
+        except UnicodeDecodeError as error:
+            if final or error.reason != "incomplete multibyte sequence":
+                raise _Undecodable(offset + error.start, data[error.start]) from None
+            text, used = data[: error.start].decode(encoding), error.start
+        if before_text and text:
+            before_text = False
+            if encoding != "utf-8":
+                text = text.removeprefix("\ufeff")
+        carry = data[used:]
+        offset += used
+        if text:
+            yield text
+        if final:
             return
-        yield text[start:end]
-        start = end + 1
+
+
+def _line_in_file(file: typing.BinaryIO, offset: int) -> int:
+    """The 1-based line of a byte offset of a file, read in chunks (see `_line_of`)."""
+    file.seek(0)
+    line, done, after_cr = 1, 0, False
+    while done < offset:
+        chunk = file.read(min(_CHUNK, offset - done))
+        if not chunk:
+            break
+        if after_cr and chunk.startswith(b"\n"):
+            line -= 1  # the LF of a CR LF split between two chunks: the CR counted the break
+        line += _line_of(chunk, len(chunk)) - 1
+        after_cr = chunk.endswith(b"\r")
+        done += len(chunk)
+    return line
 
 
 def _stem(name: str) -> str:
@@ -351,10 +445,27 @@ _MODELS: dict[str, _Model] = {kind: _Model.of(model) for kind, model in MODELS.i
 # --- values and pydantic errors in words ----------------------------------------------------------
 
 
+def _printable(text: str) -> str:
+    """Text with every character a terminal would act on or hide written as an escape: `\\x1b`."""
+    if text.isprintable():
+        return text
+    return "".join(
+        character if character.isprintable() else character.encode("unicode_escape").decode("ascii")
+        for character in text
+    )
+
+
+def _quote(text: str, limit: int = 64) -> str:
+    """Text from a file, quoted, escaped and cut short, for a message."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"'{_printable(text)}'"
+
+
 def _show(value: Any) -> str:
     """A value as a fact file would have it, quoted and cut short."""
     if isinstance(value, str):
-        text = f"'{value}'"
+        return _quote(value, 60)
     elif value is None:
         text = "null"
     elif isinstance(value, bool):
@@ -366,7 +477,7 @@ def _show(value: Any) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (ValueError, RecursionError):  # YAML anchors can make a structure that contains itself
             text = type(value).__name__
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _printable(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _type_name(value: Any) -> str:
@@ -410,14 +521,46 @@ def _expected(error: Any, model: _Model, name: str, csv_row: int) -> str:
 def _found(error: Any) -> str:
     value = error.get("input")
     if error["type"] == "string_too_long" and isinstance(value, str):
-        return f"{len(value)} characters"
+        return f"{len(value):,} characters"
+    if error["type"] == "string_pattern_mismatch" and isinstance(value, str) and len(value) > 64:
+        return f"{len(value):,} characters: {_show(value)}"
     return _show(value)
 
 
 def _label(kind: str, key: str | None, unnamed: str, row: int) -> str:
     """How messages name a record: `problem 'P-7'`, `row 5: problem 'P-7'`, `problem #3`."""
-    label = f"{kind} '{key}'" if key else unnamed
+    label = f"{kind} {_quote(key)}" if key else unnamed
     return f"row {row}: {label}" if row else label
+
+
+_OTHER_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+"""2026/11/26, 2026.11.26, 2026-2-1 and 2026年11月26日: a day, spelt another way."""
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_DATE_AND_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ][0-9:.+\-Z ]*")
+
+
+def _date_help(value: Any) -> str:
+    """How to write a date that was written another way, or why the day does not exist; or ''."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    match = _OTHER_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text) or _DATE_AND_TIME.fullmatch(text)
+    if match is None:
+        return ""
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month}: months are 01 to 12"
+    if not 1 <= year <= 9999:
+        return ""
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"there is no day {day} in {year}-{month:02}: it has {days} days"
+    iso = dt.date(year, month, day).isoformat()
+    if iso == text:
+        return ""
+    if match.re is _DATE_AND_TIME:
+        return f"write the day alone: {iso}"
+    return f"write {iso}"
 
 
 def _reason(error: BaseException) -> str:
@@ -440,6 +583,77 @@ _CSV_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, 
 _CSV_BOOLS |= {"是": True, "否": False}
 _PLAIN, _LIST, _BOOL = 0, 1, 2
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+_CARRIAGE_RETURN = re.compile("\r\n?")
+_NOT_TEXT = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one: read it with --mapping)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+}
+"""How files that are not text begin, and what they are."""
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """The 1-based line of a byte offset, counting CR LF, LF and a lone CR as one line break each."""
+    lf, cr, crlf = data.count(b"\n", 0, offset), data.count(b"\r", 0, offset), data.count(b"\r\n", 0, offset)
+    return lf + cr - crlf + 1
+
+
+class _JsonNumber(float):
+    """A JSON number with a fraction or exponent, shown as written: `1e400` is not `inf` in a message.
+
+    No fact field holds a number, so its value only ever appears in the message that refuses it.
+    """
+
+    text: str
+
+    def __new__(cls, text: str) -> _JsonNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _JsonConstant(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, but they are not JSON."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"not valid JSON: expected a value, found {name} (JSON has no NaN or Infinity)")
+        self.name = name
+
+    def find(self, text: str, start: int) -> int:
+        """Where the constant is, from `start` (outside strings as far as a quick look can tell)."""
+        match = re.compile(rf"(?<![\w\"]){re.escape(self.name)}(?![\w\"])").search(text, start)
+        return match.start() if match else start
+
+
+def _no_constant(name: str) -> Any:
+    raise _JsonConstant(name)
+
+
+def _json_help(error: json.JSONDecodeError) -> str:
+    """The cheap fix for a JSON syntax error, when it is a common one; or ''."""
+    text, offset = error.doc, error.pos
+    if error.msg.startswith("Unterminated string"):
+        return "the text that starts here has no closing '\"'"
+    if offset >= len(text):
+        return "the text ends too early: a bracket, brace or quote is not closed"
+    found = text[offset]
+    before = text[:offset].rstrip()
+    if found in "]}" and before.endswith(","):
+        return f"JSON allows no ',' before '{found}': remove it"
+    if found == "'":
+        return 'JSON writes text and field names in double quotes: "key"'
+    if found.isalpha() and before.endswith(("{", ",")):
+        return 'JSON writes field names in double quotes: "key"'
+    return ""
 
 
 class _DuplicateField(Exception):
@@ -474,20 +688,27 @@ class _Loader:
         self.file_places: dict[str, Location] = {}
         self.streamed: dict[str, int] = {}
         """Kinds whose valid records go to a consumer instead of into the fact set."""
-        self.json = json.JSONDecoder()
+        self.json = json.JSONDecoder(parse_float=_JsonNumber, parse_constant=_no_constant)
         self.scan = json.scanner.make_scanner(self.json)  # type: ignore[arg-type]  # typeshed: any context
-        self.strict_json = json.JSONDecoder(object_pairs_hook=_no_duplicate_fields)
+        self.strict_json = json.JSONDecoder(
+            object_pairs_hook=_no_duplicate_fields, parse_float=_JsonNumber, parse_constant=_no_constant
+        )
         self.hints: dict[tuple[str, str], str] = {}
         self.hint_budget = 5_000_000
         """Key comparisons left for did-you-mean on references (difflib over 300,000 keys is slow)."""
 
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
-        self.diagnostics.append(Diagnostic(location, code, message, help=help))
+        # values from the file are in the words: a control character must not reach the terminal
+        self.diagnostics.append(Diagnostic(location, code, _printable(message), help=_printable(help)))
 
     # files
 
     def load_file(self, path: str, digest: Callable[[bytes], object]) -> None:
         name = os.path.basename(path)
+        suffix = name.lower().rsplit(".", 1)[-1]
+        if suffix == "jsonl":
+            self.load_jsonl(path, name, digest)
+            return
         try:
             with open(path, "rb") as file:
                 data = file.read()
@@ -495,6 +716,24 @@ class _Loader:
             self.problem(Location(path), "fact-read", f"cannot read the file: {error.strerror or error}")
             return
         _digest_file(name, data, digest)
+        kind = self.kind_of(path, name)
+        if kind is None:
+            return
+        text = self.decode(path, data)
+        del data  # keep only the text while reading
+        if text is None:
+            self.incomplete.add(kind)
+            return
+        if suffix == "json" and "\r" in text:
+            # JSON counts lines by LF alone; YAML, CSV and editors count CR LF, LF and a lone CR. A CR
+            # is only ever whitespace between JSON values (it is not allowed inside a string).
+            text = _CARRIAGE_RETURN.sub("\n", text)
+        read = {"yaml": self.read_yaml, "yml": self.read_yaml, "json": self.read_json, "csv": self.read_csv}
+        if not read[suffix](path, text, _MODELS[kind]):
+            self.incomplete.add(kind)
+
+    def kind_of(self, path: str, name: str) -> str | None:
+        """The kind of facts a file holds, by its name; None (and a diagnostic) when it names none."""
         stem = _stem(name)
         kind = FILE_STEMS.get(stem)
         if kind is None:
@@ -507,24 +746,88 @@ class _Loader:
             )
             for meant in difflib.get_close_matches(stem, FILE_STEMS, n=1, cutoff=0.6):
                 self.incomplete.add(FILE_STEMS[meant])  # its records are missing: no flood of bad references
-            return
-        text = self.decode(path, data)
-        del data  # a city's patrols are 130 MB of bytes: keep only the text while reading
-        if text is None:
-            self.incomplete.add(kind)
-            return
-        read = {
-            "yaml": self.read_yaml,
-            "yml": self.read_yaml,
-            "json": self.read_json,
-            "jsonl": self.read_jsonl,
-            "csv": self.read_csv,
-        }[name.lower().rsplit(".", 1)[-1]]
-        if not read(path, text, _MODELS[kind]):
-            self.incomplete.add(kind)
+        return kind
+
+    def load_jsonl(self, path: str, name: str, digest: Callable[[bytes], object]) -> None:
+        """JSON Lines, read in chunks: once for the digest and the encoding, again to parse.
+
+        A city's patrols are 130 MB: neither their bytes nor their text is ever held whole, only
+        the records' keys (the same checks and messages as the other formats, which are read whole).
+        """
+        try:
+            with open(path, "rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                digest(_digest_head(name, size))
+                total, binary, nul = 0, None, -1
+                while chunk := file.read(_CHUNK):
+                    if not total:
+                        binary = self.binary(chunk)
+                    if nul < 0 and b"\x00" in chunk:
+                        nul = total + chunk.index(b"\x00")
+                    digest(chunk)
+                    total += len(chunk)
+                if total != size:
+                    self.problem(Location(path), "fact-read", "the file changed while it was read")
+                    return
+                kind = self.kind_of(path, name)
+                if kind is None:
+                    return
+                if binary is None and nul >= 0:
+                    binary = "a NUL byte (0x00): binary data, or UTF-16 text", nul
+                encoding = None if binary else self.encoding_of(path, file)
+                if binary:
+                    found, at = binary
+                    self.not_text(Location(path, _line_in_file(file, at)), found)
+                if encoding is None:
+                    self.incomplete.add(kind)
+                    return
+                file.seek(0)
+                if not self.read_jsonl(path, _split_lines(_decoded(file, encoding)), _MODELS[kind]):
+                    self.incomplete.add(kind)
+        except OSError as error:
+            self.problem(Location(path), "fact-read", f"cannot read the file: {error.strerror or error}")
+        except _Undecodable:  # it decoded a moment ago
+            self.problem(Location(path), "fact-read", "the file changed while it was read")
+
+    def encoding_of(self, path: str, file: typing.BinaryIO) -> str | None:
+        """UTF-8 or GB18030, whichever decodes the whole file; else None and a diagnostic."""
+        failures: list[_Undecodable] = []
+        for encoding in ("utf-8", "gb18030"):
+            file.seek(0)
+            try:
+                for _ in _decoded(file, encoding):
+                    pass
+            except _Undecodable as failure:
+                failures.append(failure)
+                continue
+            return encoding
+        worst = max(failures, key=lambda failure: failure.offset)  # the likelier encoding read further
+        self.undecodable(Location(path, _line_in_file(file, worst.offset)), worst.byte)
+        return None
+
+    def not_text(self, location: Location, found: str) -> None:
+        self.problem(
+            location,
+            "fact-encoding",
+            f"expected UTF-8 or GB18030 text, found {found}",
+            help="save the records as UTF-8 text (in Excel: CSV UTF-8)",
+        )
+
+    def undecodable(self, location: Location, byte: int) -> None:
+        self.problem(
+            location,
+            "fact-encoding",
+            f"expected UTF-8 or GB18030 text, found the byte 0x{byte:02x}, which neither can decode",
+            help="save it as UTF-8 (in Excel: CSV UTF-8)",
+        )
 
     def decode(self, path: str, data: bytes) -> str | None:
         """UTF-8 (BOM or not), else GB18030, else a diagnostic naming the line that cannot be read."""
+        binary = self.binary(data)
+        if binary:
+            found, at = binary
+            self.not_text(Location(path, _line_of(data, at)), found)
+            return None
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as utf8:
@@ -533,13 +836,23 @@ class _Loader:
                 return data.decode("gb18030").removeprefix("\ufeff")
             except UnicodeDecodeError as gb18030:
                 at = max(utf8_at, gb18030.start)  # the encoding that read further is the likelier one
-        self.problem(
-            Location(path, data.count(b"\n", 0, at) + 1),
-            "fact-encoding",
-            f"cannot decode byte 0x{data[at]:02x}: the file is neither UTF-8 nor GB18030 text",
-            help="save it as UTF-8 (in Excel: CSV UTF-8)",
-        )
+        self.undecodable(Location(path, _line_of(data, at)), data[at])
         return None
+
+    @staticmethod
+    def binary(data: bytes) -> tuple[str, int] | None:
+        """What a file that is not text is (and the offset that shows it), or None for text.
+
+        A NUL byte never occurs in UTF-8 or GB18030 text, but in every image, workbook and UTF-16
+        file; UTF-16 of ASCII would otherwise decode as UTF-8 with a NUL after every letter.
+        """
+        for magic, what in _NOT_TEXT.items():
+            if data.startswith(magic):
+                return what, 0
+        nul = data.find(b"\x00")
+        if nul < 0:
+            return None
+        return "a NUL byte (0x00): binary data, or UTF-16 text", nul
 
     def digest_source(self, path: str, digest: Callable[[bytes], object]) -> None:
         """A file records were read from elsewhere (`load_records`): into the digest only."""
@@ -557,7 +870,8 @@ class _Loader:
         try:
             located = load_yaml(path, text)
         except CheckerError as error:
-            self.diagnostics.extend(error.diagnostics)
+            for diagnostic in error.diagnostics:
+                self.problem(diagnostic.location, diagnostic.code, diagnostic.message, diagnostic.help)
             return False
         if located.data is None:
             return True
@@ -598,7 +912,9 @@ class _Loader:
                 lines.location(path, at),
                 "fact-format",
                 f"expected a JSON list of {model.kind} records, found '{text[at]}'",
-                help="write the records as [{...}, {...}]",
+                help="JSON has no comments: remove them"
+                if text.startswith(("//", "/*", "#"), at)
+                else "write the records as [{...}, {...}]",
             )
             return False
         complete = True
@@ -608,12 +924,26 @@ class _Loader:
         while not closed:
             number += 1
             location = Location(path, lines.line(at))
+            if text.startswith("]", at) and number > 1:
+                self.problem(
+                    lines.location(path, at),
+                    "json-syntax",
+                    "not valid JSON: expected another record after ',', found ']'",
+                    help="JSON allows no ',' after the last item: remove it",
+                )
+                return False
             try:
                 item, end = self.json.raw_decode(text, at)
             except json.JSONDecodeError as error:
                 self.problem(
-                    Location(path, error.lineno, error.colno), "json-syntax", f"not valid JSON: {error.msg}"
+                    Location(path, error.lineno, error.colno),
+                    "json-syntax",
+                    f"not valid JSON: {error.msg}",
+                    help=_json_help(error),
                 )
+                return False
+            except _JsonConstant as constant:
+                self.problem(lines.location(path, constant.find(text, at)), "json-syntax", str(constant))
                 return False
             except (ValueError, RecursionError) as error:  # an integer of 5,000 digits, [[[[...]]]]
                 self.problem(location, "json-syntax", f"cannot read JSON: {_reason(error)}")
@@ -639,11 +969,11 @@ class _Loader:
             return False
         return complete
 
-    def read_jsonl(self, path: str, text: str, model: _Model) -> bool:
+    def read_jsonl(self, path: str, lines: Iterable[str], model: _Model) -> bool:
         """One JSON object per line; blank lines are skipped."""
         complete = True
         scan = self.scan  # the C scanner itself: no Python-level decode() per line
-        for number, line in enumerate(_lines(text), 1):  # not splitlines(): U+2028 is valid in JSON
+        for number, line in enumerate(lines, 1):
             content = line.strip()
             if not content:
                 continue
@@ -660,11 +990,20 @@ class _Loader:
 
     def jsonl_error(self, path: str, number: int, line: str, content: str) -> None:
         """Report why a line of JSON Lines is not one JSON value."""
+        indent = len(line) - len(line.lstrip())
         try:
             self.json.decode(content)
         except json.JSONDecodeError as error:
-            column = error.colno + len(line) - len(line.lstrip())
-            self.problem(Location(path, number, column), "json-syntax", f"not valid JSON: {error.msg}")
+            self.problem(
+                Location(path, number, error.colno + indent),
+                "json-syntax",
+                f"not valid JSON: {error.msg}",
+                help=_json_help(error),
+            )
+            return
+        except _JsonConstant as constant:
+            column = constant.find(content, 0) + 1 + indent
+            self.problem(Location(path, number, column), "json-syntax", str(constant))
             return
         except (ValueError, RecursionError) as error:
             self.problem(Location(path, number), "json-syntax", f"cannot read JSON: {_reason(error)}")
@@ -685,8 +1024,13 @@ class _Loader:
                 self.strict_json.decode(source)
             except _DuplicateField as duplicate:
                 self.problem(
-                    location, "json-duplicate-key", f"{unnamed}: field '{duplicate.name}' appears twice"
+                    location,
+                    "json-duplicate-key",
+                    f"{unnamed}: field {_quote(duplicate.name)} appears twice",
                 )
+                return False
+            except RecursionError as error:  # the hook takes stack the first reading did not need
+                self.problem(location, "json-syntax", f"cannot read JSON: {_reason(error)}")
                 return False
         self.add(model, item, location, None, None, 0, unnamed)
         return True
@@ -728,7 +1072,10 @@ class _Loader:
                 self.add(model, raw, Location(path, line), None, None, 0, kind, row=row, absent=absent)
         except csv.Error as error:
             self.problem(
-                Location(path, position.line), "csv-syntax", f"row {position.row}: not valid CSV: {error}"
+                Location(path, position.line),
+                "csv-syntax",
+                f"row {position.row}: not valid CSV: {error}",
+                help=_csv_help(str(error)),
             )
             return False
         return True
@@ -748,14 +1095,17 @@ class _Loader:
                 continue
             if name in seen:
                 self.problem(
-                    Location(path, line), "csv-header", f"column '{name}' appears twice in the header"
+                    Location(path, line), "csv-header", f"column {_quote(name)} appears twice in the header"
                 )
             elif name not in model.fields:
+                comment = name.startswith("#")
                 self.problem(
                     Location(path, line),
                     "fact-unknown-field",
-                    f"unknown field '{name}' for {model.article} {model.kind}",
-                    help=did_you_mean(name, model.fields),
+                    f"unknown field {_quote(name)} for {model.article} {model.kind}",
+                    help="CSV has no comments: the first non-blank line is the header of field names"
+                    if comment
+                    else did_you_mean(name, model.fields) or _fields_help(model),
                 )
             else:
                 treat = _LIST if name in model.list_fields else _BOOL if name in model.bool_fields else _PLAIN
@@ -868,6 +1218,7 @@ class _Loader:
                 where((name,)) if where else location,
                 "fact-field",
                 f"{label} field '{name}': expected {_DATE_TEXT}, found {_show(raw[name])}",
+                help=_date_help(raw[name]),
             )
         try:
             model.validate({name: value for name, value in raw.items() if name not in bad})
@@ -904,9 +1255,13 @@ class _Loader:
                 self.problem(
                     place,
                     "fact-unknown-field",
-                    f"unknown field '{name}' for {model.article} {model.kind}",
-                    help=did_you_mean(name, model.fields),
+                    f"unknown field {_quote(name)} for {model.article} {model.kind}",
+                    help=did_you_mean(name, model.fields) or _fields_help(model),
                 )
+            elif kind == "value_error":  # a validator of the models: its words say expected and found
+                item = "".join(f" item {part + 1}" for part in loc[1:] if isinstance(part, int))
+                reason = (detail.get("ctx") or {}).get("error") or detail["msg"]
+                self.problem(place, "fact-field", f"{label} field '{name}'{item}: {reason}")
             else:
                 item = "".join(f" item {part + 1}" for part in loc[1:] if isinstance(part, int))
                 value = detail.get("input")
@@ -914,7 +1269,9 @@ class _Loader:
                 if kind == "literal_error" and isinstance(value, str):
                     help = did_you_mean(value, model.choices.get(name, ()))
                 elif kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-                    help = f"write it as text: '{value}'"
+                    help = f"write it as text: '{value!r}'"
+                elif kind.startswith("date"):
+                    help = _date_help(value)
                 self.problem(
                     place,
                     "fact-field",
@@ -952,6 +1309,50 @@ class _Loader:
                         self.bad_reference(check, name, value)
                 elif value not in keys:
                     self.bad_reference(check, name, value)
+        self.check_cycles()
+
+    def check_cycles(self) -> None:
+        """Report records that are their own ancestors through a field naming their own kind.
+
+        A unit's `parent` is the unit above it: following parents must end at a unit without one.
+        Each cycle is reported once, at the record of it that comes first in the files.
+        """
+        for kind, model in _MODELS.items():
+            links = [name for name, target, many in model.references if target == kind and not many]
+            if not links or kind in self.stream:
+                continue
+            facts = {fact.record.key: fact for fact in self.facts if fact.record.kind == kind}
+            for name in links:
+                done: set[str] = set()
+                for start in facts:
+                    chain: list[str] = []
+                    on_chain: set[str] = set()
+                    key: str | None = start
+                    while key is not None and key in facts and key not in done and key not in on_chain:
+                        chain.append(key)
+                        on_chain.add(key)
+                        key = getattr(facts[key].record, name)
+                    if key is not None and key in on_chain:
+                        self.cycle(kind, name, chain[chain.index(key) :], facts)
+                    done.update(chain)
+
+    def cycle(self, kind: str, name: str, keys: list[str], facts: Mapping[str, Fact]) -> None:
+        first = min(range(len(keys)), key=lambda index: facts[keys[index]].location)
+        keys = keys[first:] + keys[:first]
+        if len(keys) == 1:
+            message = f"{kind} {_quote(keys[0])} is its own {name}"
+        else:
+            shown = " -> ".join(_quote(key) for key in [*keys, keys[0]])
+            message = (
+                f"{kind} {_quote(keys[0])} is above itself: expected its {name}s to lead up to "
+                f"{_MODELS[kind].article} {kind} without a {name}, found {shown}"
+            )
+        self.problem(
+            facts[keys[0]].location,
+            "fact-cycle",
+            message,
+            help=f"one of these {kind}s names the wrong {name}",
+        )
 
     def file_place(self, path: str) -> Location:
         place = self.file_places.get(path)
@@ -999,7 +1400,8 @@ class _Loader:
             self.problem(
                 located.where(at) if located else location,
                 "fact-reference",
-                f"{_label(model.kind, key, unnamed, row)} field '{name}': no {target} has key '{wanted}'",
+                f"{_label(model.kind, key, unnamed, row)} field '{name}': "
+                f"no {target} has key {_quote(wanted)}",
                 help=self.hint(target, wanted),
             )
 
@@ -1020,6 +1422,18 @@ class _Loader:
 def _skip_space(text: str, at: int) -> int:
     match = _WHITESPACE.match(text, at)
     return match.end() if match else at
+
+
+def _csv_help(reason: str) -> str:
+    if "end of data" in reason:
+        return "a quoted cell starts on this row and is never closed: add the closing '\"'"
+    if "expected after" in reason:
+        return 'inside a quoted cell, write a quote twice: "a ""b"" c"'
+    return ""
+
+
+def _fields_help(model: _Model) -> str:
+    return f"{model.article} {model.kind} has the fields: {', '.join(model.model.model_fields)}"
 
 
 def _is_date_text(value: Any) -> bool:

@@ -8,14 +8,53 @@ checked by the loader (`facts.loaders.check_references`). Models do no I/O and n
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
-Key = Annotated[str, StringConstraints(pattern=r"^[^\s,;]{1,64}$")]
-"""A record's identifier: 1-64 characters, no spaces, commas or semicolons (Chinese is fine)."""
+_HIDDEN = {"Cc": "the control character", "Cf": "the invisible character", "Cs": "the lone surrogate"}
+"""Unicode categories never allowed in text: controls, invisible formatting (zero-width spaces,
+byte-order marks, bidirectional overrides) and the halves of a broken character."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+def _hidden_character(text: str, allowed: str) -> str:
+    """The text unchanged, or a ValueError naming the first character that cannot be seen or typed.
+
+    A key `U-1` followed by a zero-width space looks like `U-1` and matches nothing; a control
+    character in a name reaches terminals and reports. `isprintable` answers for most text at C speed.
+    """
+    if text.isprintable():
+        return text
+    for position, character in enumerate(text, 1):
+        what = _HIDDEN.get(unicodedata.category(character))
+        if what is not None and character not in allowed:
+            name = unicodedata.name(character, "")
+            shown = f"U+{ord(character):04X}" + (f" {name}" if name else "")
+            raise ValueError(f"expected visible text, found {what} {shown} at character {position}")
+    return text
+
+
+def _plain_key(text: str) -> str:
+    return _hidden_character(text, "")
+
+
+def _plain_text(text: str) -> str:
+    return _hidden_character(text, "\t\n\r")  # a cell may hold several lines
+
+
+# The checks for hidden characters are validators rather than patterns: the patterns are published
+# in the JSON Schemas, and editors' regex engines differ on Unicode categories.
+Key = Annotated[str, StringConstraints(pattern=r"^[^\s,;]{1,64}$"), AfterValidator(_plain_key)]
+"""A record's identifier: 1-64 characters, no spaces, commas, semicolons, control or invisible
+characters (Chinese is fine)."""
+
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_plain_text),
+]
+"""Text of 1 to 200 characters, without control characters other than tabs and line breaks."""
 Level = Literal["市", "区", "街镇", "村居"]
 """Administrative level of a waterbody or chief: city, district, town or subdistrict, village."""
 

@@ -4,11 +4,14 @@ Used for fact files and rule files alike. Dates stay strings (the models parse t
 is reported by the model with its place instead of crashing the YAML constructor); mapping keys are
 the text as written (`yes` stays "yes", not True); a key repeated in
 one mapping is an error instead of PyYAML's silent last-one-wins; tags that would build objects are
-refused by the safe loader.
+refused by the safe loader. A document that aliases expand too far, that nests more than
+`MAX_DEPTH` deep, or whose alias names a value containing it is refused before it is built, so that
+no input can exhaust memory or Python's stack.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +22,31 @@ from checker.errors import CheckerError, Diagnostic, Location
 PathTuple = tuple[str | int, ...]
 
 
+MAX_DEPTH = 100
+"""How deeply lists and mappings may nest (a fact record is two deep, a rule a dozen): the composer
+and the conversion below recurse once per level, so ten thousand `[` would exhaust Python's stack."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
 class _PlainLoader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: dates are left to the models."""
+    """SafeLoader without the timestamp resolver (dates are left to the models) that refuses to
+    compose values nested more than `MAX_DEPTH` deep."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _PlainLoader.yaml_implicit_resolvers = {
@@ -50,26 +76,64 @@ def load_yaml(path: str, text: str) -> Located:
     try:
         root = yaml.compose(text, Loader=_PlainLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 0)
+        raise CheckerError([_syntax_error(path, error)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, before any parsing
+        line, column = _line_and_column(text, error.position)
         raise CheckerError.at(
-            Location(path, line, column), "yaml-syntax", f"not valid YAML: {error.problem or error}"
+            Location(path, line, column),
+            "yaml-syntax",
+            f"not valid YAML: expected text, found the character {_codepoint(error.character)}",
+            help="control characters other than tab and line breaks are not allowed in YAML",
         ) from None
     except yaml.YAMLError as error:
         raise CheckerError.at(Location(path, 1), "yaml-syntax", f"not valid YAML: {error}") from None
+    except _TooDeep as deep:
+        where = Location(path, deep.mark.line + 1, deep.mark.column + 1) if deep.mark else Location(path, 1)
+        raise CheckerError.at(where, "yaml-too-large", _TOO_DEEP, help=_TOO_DEEP_HELP) from None
     places: dict[PathTuple, Location] = {}
     problems: list[Diagnostic] = []
-    if root is not None and _expanded_size(root, {}) > MAX_NODES:
-        raise CheckerError.at(
-            _place(root, path),
-            "yaml-too-large",
-            f"the document expands to more than {MAX_NODES:,} values (aliases repeat what they name)",
-            help="write the data out plainly; an alias that repeats a large block multiplies its size",
-        )
+    if root is not None:
+        _check_expansion(root, path)
     data = _convert(root, path, (), places, problems) if root is not None else None
     if problems:
         raise CheckerError(problems)
     return Located(path, data, places)
+
+
+_TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} deep"
+_TOO_DEEP_HELP = "a record is a mapping of plain values and lists of them"
+
+
+def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
+    """A scanner or parser error at the place that explains it best."""
+    mark = error.problem_mark or error.context_mark
+    problem = str(error.problem or error)
+    context = str(error.context or "")
+    if context.startswith("while scanning a quoted scalar") and error.context_mark is not None:
+        # the end of the file, or wherever the text stopped making sense, is far from the mistake:
+        # the quote that was never closed
+        mark = error.context_mark
+        problem = f"a quoted text starts here and is never closed ({problem})"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 0)
+    return Diagnostic(Location(path, line, column), "yaml-syntax", f"not valid YAML: {problem}")
+
+
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of `offset`, counting line breaks as YAML does (CR LF, CR, LF, NEL...)."""
+    before = text[:offset]
+    breaks = list(_LINE_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, offset - start + 1
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _codepoint(character: object) -> str:
+    """U+0007 for a character PyYAML reports (as a number for text, a one-character string otherwise)."""
+    if isinstance(character, str) and len(character) == 1:
+        character = ord(character)
+    return f"U+{character:04X}" if isinstance(character, int) else repr(character)
 
 
 MAX_NODES = 5_000_000
@@ -77,19 +141,61 @@ MAX_NODES = 5_000_000
 nested aliases of ten items each make ten billion values ("billion laughs")."""
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
-    """How many values the document holds once aliases are expanded (each shared node counted once)."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    sizes[id(node)] = 1  # a node that contains itself counts once while it is being measured
-    total = 1
+def _check_expansion(root: yaml.Node, path: str) -> None:
+    """Refuse a document whose aliases make it huge, nest it too deeply, or make a value contain itself.
+
+    An alias repeats the whole node it names, so ten nested aliases of ten items each make ten
+    billion values ("billion laughs"), and a chain of aliases nests as deep as it is long. Each
+    shared node is measured once, without recursion.
+    """
+    measured: dict[int, tuple[int, int]] = {}  # node -> (values, depth) once expanded
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in measured:
+            continue
+        children = _children(node)
+        if not children_done:
+            if id(node) in open_nodes:
+                continue
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    raise CheckerError.at(
+                        _place(child, path),
+                        "yaml-too-large",
+                        "an alias names a value that contains it: the document expands without end",
+                        help="write the data out plainly",
+                    )
+                if id(child) not in measured:
+                    stack.append((child, False))
+            continue
+        values, depth = 1, 1
+        for child in children:
+            child_values, child_depth = measured[id(child)]
+            values = min(values + child_values, MAX_NODES + 1)
+            depth = max(depth, child_depth + 1)
+        open_nodes.discard(id(node))
+        measured[id(node)] = (values, depth)
+        if values > MAX_NODES:
+            raise CheckerError.at(
+                _place(root, path),
+                "yaml-too-large",
+                f"the document expands to more than {MAX_NODES:,} values (aliases repeat what they name)",
+                help="write the data out plainly; an alias that repeats a large block multiplies its size",
+            )
+        if depth > MAX_DEPTH:
+            raise CheckerError.at(_place(node, path), "yaml-too-large", _TOO_DEEP, help=_TOO_DEEP_HELP)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        total += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        total += sum(_expanded_size(item, sizes) for item in node.value)
-    total = min(total, MAX_NODES + 1)
-    sizes[id(node)] = total
-    return total
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _place(node: yaml.Node, path: str) -> Location:

@@ -82,8 +82,8 @@ def place_file(case: BadInput, into: Path) -> Path:
     times = case.grow_to_mb * 1_000_000 // len(repeated) + 1
     with target.open("wb") as stream:
         stream.write(head)
-        for _ in range(times):
-            stream.write(repeated)
+        for number in range(1, times + 1):  # `{n}` in the line: its number, so that keys differ
+            stream.write(repeated.replace(b"{n}", b"%07d" % number))
         stream.writelines(rest)
     return target
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +23,6 @@ from bench.run import (
     format_diffs,
     format_growth,
     main,
-    measure,
     parse_scales,
     read_findings,
     run_scan,
@@ -110,12 +112,31 @@ def test_scan_argv_follows_the_scan_interface() -> None:
     ]
 
 
+def measure_afresh(argv: list[str], cwd: Path) -> Measurement:
+    """`measure` called from a new, small Python process: Linux's ru_maxrss of a child includes the
+    memory its parent held when it forked, and this test process may hold hundreds of MB."""
+    code = (
+        "import dataclasses, json, os, sys; from bench.run import measure;"
+        "print(json.dumps(dataclasses.asdict(measure(sys.argv[1:], cwd=os.environ['MEASURE_CWD']))))"
+    )
+    environment = {**os.environ, "MEASURE_CWD": str(cwd)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Measurement(**json.loads(done.stdout))
+
+
 def test_measure_reports_the_childs_own_time_and_peak_memory(tmp_path: Path) -> None:
     code = (
         "import sys, time; ballast = b'x' * (80 * 2**20); time.sleep(0.2);"
         "print('bye', file=sys.stderr); sys.exit(3)"
     )
-    run = measure([sys.executable, "-c", code], cwd=tmp_path)
+    run = measure_afresh([sys.executable, "-c", code], tmp_path)
     assert run.returncode == 3
     assert run.stderr.strip() == "bye"
     assert run.wall_s >= 0.2
@@ -125,7 +146,7 @@ def test_measure_reports_the_childs_own_time_and_peak_memory(tmp_path: Path) -> 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="the tree is sampled from /proc")
 def test_measure_sums_the_memory_of_the_whole_process_tree(tmp_path: Path) -> None:
-    run = measure([sys.executable, "-c", FORKING], cwd=tmp_path)
+    run = measure_afresh([sys.executable, "-c", FORKING], tmp_path)
     assert run.returncode == 0
     assert 100 <= run.peak_rss_mb < 180  # the largest single process: one child
     assert run.tree_rss_mb is not None and run.tree_rss_mb >= 200
