@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.findings import ScanResult
-from checker.rules import CASES_SUFFIX, schema_diagnostics
+from checker.rules import CASES_SUFFIX, read_yaml_file, schema_diagnostics
 from checker.scan import ScanOptions, scan
 from facts.models import FILE_STEMS
-from facts.yamlsrc import Located, load_yaml
+from facts.yamlsrc import Located
 
 
 class _Strict(BaseModel):
@@ -84,11 +84,8 @@ def load_cases(rules_dir: str | Path) -> list[LoadedCase]:
     for path in sorted(Path(rules_dir).rglob(f"*{CASES_SUFFIX}")):
         rule = path.name[: -len(CASES_SUFFIX)]
         try:
-            located = load_yaml(str(path), path.read_text(encoding="utf-8-sig"))
+            located = read_yaml_file(path, "file-read", "the case file")
             cases = CaseFile.model_validate(located.data)
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(Diagnostic(Location(str(path)), "file-read", f"cannot read case file: {error}"))
-            continue
         except CheckerError as error:
             problems.extend(error.diagnostics)
             continue

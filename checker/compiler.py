@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ EPOCH = dt.date(1970, 1, 1)
 FINDING_KIND = "finding"
 FINDING_FIELDS = ("key", "rule", "article", "type", "severity", "subject", "responsible")
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists")
+ORDERING = ("lt", "lte", "gt", "gte")
 CONSTANT_ROOTS = ("as_of", "params")
 RESERVED_FIELDS = frozenset({"kind", "key", "id", "sid"})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -181,13 +183,16 @@ def compile_rules(ruleset: RuleSet, as_of: dt.date, overrides: dict[str, Any] | 
         for name in sorted(set(overrides or {}) - set(ruleset.params))
     ]
     fields, date_fields = _kind_fields(ruleset, problems)
+    uses: ParamUses = {}
     compiled = []
     for loaded in ruleset.rules:
-        rule = _Checker(loaded, fields, date_fields, ruleset.params, problems).compile(
+        rule = _Checker(loaded, fields, date_fields, ruleset.params, problems, uses).compile(
             params, day_number(as_of)
         )
         if rule is not None:
             compiled.append(rule)
+    problems += _param_misfits(ruleset, params, set(overrides or {}), uses)
+    problems += _ordered_words(compiled, params)
     # the rules that compiled are still ordered and partitioned, so one run reports every problem
     strata = _strata(compiled, problems)
     staged = [
@@ -199,6 +204,153 @@ def compile_rules(ruleset: RuleSet, as_of: dt.date, overrides: dict[str, Any] | 
     passes = _passes(staged)
     version = _digest(ruleset, params)
     return Program(as_of, params, tuple(staged), passes, fields, _derived_dates(staged, date_fields), version)
+
+
+Sorts = dict[str, tuple[str, str]]
+"""What values are ('number', 'text', 'bool') -> (an example as shown, where it comes from)."""
+Held = dict[tuple[str, str], dict[str, tuple[str, str, str]]]
+"""What the values of each derived kind's field are, with the rule whose `set` gives each sort."""
+
+
+def _ordered_words(rules: list[CompiledRule], params: dict[str, Any]) -> list[Diagnostic]:
+    """Comparisons by order (`lt`, `gt`...) of a value that can be text or true/false: a derived
+    field some rule sets to a word (`last: 未巡河`), a text field, a group value that is one. The
+    engine and the adapter would compare a word with a number and fail while the rules run. A
+    derived field is reported where it is set (the comparisons state what it must be); anything
+    else where it is compared."""
+    held: Held = {}
+    changed = True
+    while changed:  # derived fields copy one another: until nothing new is learnt
+        changed = False
+        for rule in rules:
+            for name, value in rule.derive_set if rule.derive_kind else ():
+                slot = held.setdefault((str(rule.derive_kind), name), {})
+                for sort, (example, origin) in _sorts(value, rule, held, params).items():
+                    changed = changed or sort not in slot
+                    slot.setdefault(sort, (example, origin, rule.id))
+    compared: dict[tuple[str, str, str], set[str]] = {}  # (producer, kind, field) -> rules comparing it
+    found = []
+    for rule in rules:
+        checks: list[tuple[tuple[str | int, ...], str, ex.Expr]] = []
+        for index, pattern in enumerate(rule.patterns):
+            at: tuple[str | int, ...] = ("when", index, "not") if pattern.negated else ("when", index)
+            for comparison in pattern.comparisons:
+                if comparison.op not in ORDERING:
+                    continue
+                place = (*at, "where", comparison.field)
+                checks.append((place, comparison.op, ex.Ref(pattern.name, (comparison.field,))))
+                if not isinstance(comparison.value, ex.Const):
+                    checks.append((place, comparison.op, comparison.value))
+        for name, op, _ in rule.group.having if rule.group else ():
+            if op in ORDERING:
+                checks.append((("group", "having", name, op), op, ex.Ref(name)))
+        for place, op, operand in checks:
+            derived = _derived_field(operand, rule)
+            if derived is not None:
+                for sort, (_, _, producer) in held.get(derived, {}).items():
+                    if sort != "number":
+                        compared.setdefault((producer, *derived), set()).add(f"{rule.id} ('{op}')")
+                continue
+            sorts = _sorts(operand, rule, held, params)
+            words = sorted(sort for sort in sorts if sort != "number")
+            if words:
+                example, origin = sorts[words[0]]
+                found.append(
+                    Diagnostic(
+                        rule.loaded.source.where(place),
+                        "bad-value",
+                        f"'{op}' compares dates and numbers, "
+                        f"but '{ex.render(operand)}' can be {example} ({origin})",
+                        help="compare a date or a number, or compare with 'eq'",
+                    )
+                )
+    by_id = {rule.id: rule for rule in rules}
+    for (producer, kind, name), users in sorted(compared.items()):
+        example, origin = next(
+            (example, origin)
+            for sort, (example, origin, by) in sorted(held[(kind, name)].items())
+            if by == producer and sort != "number"
+        )
+        found.append(
+            Diagnostic(
+                by_id[producer].loaded.source.where(("then", "derive", "set", name)),
+                "bad-value",
+                f"expected a date or a number in '{name}' of a {kind}, which {', '.join(sorted(users))} "
+                f"compare{'s' if len(users) == 1 else ''} by order; found {example} ({origin})",
+                help="set it to a date or a number (or compare it with 'eq' where it is used)",
+            )
+        )
+    return found
+
+
+def _derived_field(value: ex.Expr, rule: CompiledRule) -> tuple[str, str] | None:
+    """(derived kind, field) when `value` is a field of a derived fact the rule binds."""
+    if not isinstance(value, ex.Ref) or value.field is None or len(value.path) != 1:
+        return None
+    kind = next((p.kind for p in rule.patterns if p.name == value.root), None)
+    if kind is None or kind in MODELS or kind == FINDING_KIND:
+        return None
+    return kind, value.field
+
+
+def _sorts(value: ex.Expr, rule: CompiledRule, held: Held, params: dict[str, Any]) -> Sorts:
+    """What the values of an expression in `rule` are: 'number' (dates are day numbers), 'text' or
+    'bool', each with an example and where it comes from."""
+    if isinstance(value, ex.Const):
+        sort = _sort(value.value)
+        return {sort: (_shown(value.value), f"{rule.id} gives it")} if sort else {}
+    if isinstance(value, ex.Sum) or (isinstance(value, ex.Ref) and value.root == "as_of"):
+        return {"number": ("a number", rule.id)}
+    assert isinstance(value, ex.Ref)
+    if value.root == "params":
+        leaves = _param_leaves(value, {"params": params, "as_of": 0})
+        return {
+            sort: (_shown(leaf), f"params.yaml gives it to {rule.id}")
+            for _, leaf in reversed(leaves)
+            if (sort := _sort(leaf))
+        }
+    if rule.group is not None:
+        for name, by in rule.group.by:
+            if name == value.root and not value.path:
+                return _sorts(by, rule, held, params)
+        for name, function, argument in rule.group.compute:
+            if name == value.root and not value.path:
+                if function in ("max", "min") and not isinstance(argument, str):
+                    return _sorts(argument, rule, held, params)
+                return {"number": ("a number", rule.id)}
+    kind = next((p.kind for p in rule.patterns if p.name == value.root), None)
+    field_name = value.field
+    if kind is None or field_name is None:
+        return {}
+    if kind in MODELS:
+        info = MODELS[kind].model_fields.get(field_name)
+        annotation = info.annotation if info is not None else str
+        if annotation in (dt.date, dt.date | None, int, float, int | None, float | None):
+            return {"number": ("a number", kind)}
+        if annotation in (bool, bool | None):
+            return {"bool": ("true or false", f"a {kind}'s {field_name} is")}
+        return {"text": ("text", f"a {kind}'s {field_name} is")}
+    if kind == FINDING_KIND:
+        if field_name == "article":
+            return {"number": ("a number", kind)}
+        return {"text": ("text", f"a finding's {field_name} is")}
+    return {
+        sort: (example, origin) for sort, (example, origin, _) in held.get((kind, field_name), {}).items()
+    }
+
+
+def _sort(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "text" if isinstance(value, str) else ""
+
+
+def _deduction_kind() -> str:
+    from checker.findings import DEDUCTION_KIND  # findings imports this module
+
+    return DEDUCTION_KIND
 
 
 def _derived_dates(rules: list[CompiledRule], dates: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
@@ -296,12 +448,16 @@ class _Checker:
         dates: dict[str, frozenset[str]],
         declared: dict[str, Param],
         problems: list[Diagnostic],
+        uses: ParamUses,
     ) -> None:
         self.loaded = loaded
         self.fields = fields
         self.dates = dates
         self.declared = declared
         self.problems = problems
+        self.uses = uses
+        self.misfit = False
+        """A parameter's value does not fit a use of it here (reported at params.yaml, once)."""
         self.bound: dict[str, str] = {}
         self.used: dict[str, set[str]] = {}
 
@@ -358,9 +514,11 @@ class _Checker:
                 for lang in ("zh", "en"):
                     text = getattr(getattr(finding, part), lang)
                     self._placeholders(text, ("then", "finding", part, lang), values, facts)
+        if derive and derive.fact == _deduction_kind() and "points" in derive.set:
+            self._check_points(derive.set["points"], constants)
         self._check_joined(patterns)
         self._check_negations(rule)
-        if len(self.problems) > before:
+        if len(self.problems) > before or self.misfit:
             return None
         used = {name: tuple(sorted(fields)) for name, fields in self.used.items()}
         return CompiledRule(
@@ -400,7 +558,7 @@ class _Checker:
                     place,
                     "unknown-fact-field",
                     f"a {kind} has no field '{field_name}'",
-                    did_you_mean(field_name, self.fields[kind]),
+                    did_you_mean(field_name, self.fields[kind]) or _fields_hint(kind, self.fields[kind]),
                 )
                 continue
             ops = dict(condition) if isinstance(condition, dict) else {"eq": condition}
@@ -410,6 +568,14 @@ class _Checker:
                     place, "bad-value", "'or_missing' takes true or false, and not in a 'not:' pattern"
                 )
                 or_missing = False
+            if not ops:
+                self.error(
+                    place,
+                    "bad-value",
+                    f"expected a condition on '{field_name}', found "
+                    + ("'or_missing' alone" if "or_missing" in condition else "none"),
+                    help="give a value, or operators such as {ne: signed_off}; 'or_missing' goes beside one",
+                )
             for op, raw in ops.items():
                 if op not in OPERATORS:
                     self.error(
@@ -420,27 +586,138 @@ class _Checker:
                     )
                     continue
                 value = self._operand(op, raw, (*place, op), name, kind, constants)
-                if value is not None and field_name in self.dates.get(kind, ()):
-                    value = self._date_literal(value, (*place, op))
+                if value is not None:
+                    source = ex.Const(raw) if op in ("in", "not_in", "exists") else ex.literal_or_expr(raw)
+                    value = self._typed(op, source, value, field_name, kind, (*place, op), constants)
                 if value is not None:
                     comparisons.append(Comparison(field_name, op, value, or_missing))
                     self.used.setdefault(name, set()).add(field_name)
         for index, text in enumerate(spec.test):
             place = (*at, "test", index)
+            before = len(self.problems)
             try:
                 left, op, right = ex.parse_comparison(text)
                 for ref in ex.refs(left) + ex.refs(right):
                     self._check_ref(ref, place, self._scope(name, kind), constants)
-                field_name, op, rest = ex.isolate(
-                    ex.substitute(left, constants), op, ex.substitute(right, constants), name
-                )
-                rest = ex.substitute(rest, constants)
+                if len(self.problems) > before or not (
+                    self._arithmetic(left, constants, place) and self._arithmetic(right, constants, place)
+                ):
+                    continue
+                field_name, op, source = ex.isolate(left, op, right, name)
+                rest = ex.substitute(source, constants)
             except ex.ExprError as error:
                 self.error(place, "bad-expression", str(error))
                 continue
-            comparisons.append(Comparison(field_name, op, rest))
-            self.used.setdefault(name, set()).add(field_name)
+            typed = self._typed(op, source, rest, field_name, kind, place, constants)
+            if typed is not None:
+                comparisons.append(Comparison(field_name, op, typed))
+                self.used.setdefault(name, set()).add(field_name)
         return CompiledPattern(name, kind, negated, tuple(comparisons))
+
+    def _typed(
+        self,
+        op: str,
+        source: ex.Expr,
+        value: ex.Expr,
+        field_name: str,
+        kind: str,
+        at: tuple[str | int, ...],
+        constants: dict[str, Any],
+    ) -> ex.Expr | None:
+        """The operand as the engine compares it: a written date as its day number, and a value the
+        operator cannot compare refused here (the engine would crash, or quietly match nothing)."""
+        if op in ("in", "not_in", "exists"):
+            return value
+        if op in ORDERING and not _orderable(kind, field_name, self.dates):
+            self.error(
+                at,
+                "bad-value",
+                f"'{op}' compares dates and numbers, but '{field_name}' of a {kind} is neither",
+                help="compare it with 'eq', 'ne', 'in' or 'not_in'",
+            )
+            return None
+        if not isinstance(value, ex.Const):
+            return value
+        lone = _lone_param(source)
+        dated = field_name in self.dates.get(kind, ())
+        if lone is not None:
+            need = "date" if dated else "number" if op in ORDERING else "plain"
+            if not self._need(lone, need, f"in a '{op}' comparison", constants, at):
+                return None
+        found = value.value
+        if isinstance(found, str) and (dated or (op in ORDERING and _is_iso_date(found))):
+            return self._date_literal(value, at)
+        if isinstance(found, float) and not math.isfinite(found):
+            self.error(at, "bad-value", f"expected a number, found {found}")
+            return None
+        if op in ORDERING and not _is_number(found):
+            self.error(at, "bad-value", f"'{op}' compares dates and numbers, found {_shown(found)}")
+            return None
+        if found is None:
+            self.error(
+                at,
+                "bad-value",
+                f"'{op}' takes a value, found null",
+                help=f"a field with no value is matched by '{field_name}: {{exists: false}}'",
+            )
+            return None
+        return value
+
+    def _arithmetic(self, value: ex.Expr, constants: dict[str, Any], at: tuple[str | int, ...]) -> bool:
+        """Whether every parameter added or subtracted is a whole number (a misfit is recorded)."""
+        fits = True
+        for term in _summed(value):
+            lone = _lone_param(term)
+            if lone is not None:
+                fits = self._need(lone, "whole", "in day arithmetic", constants, at) and fits
+        return fits
+
+    def _need(
+        self, ref: ex.Ref, need: str, usage: str, constants: dict[str, Any], at: tuple[str | int, ...]
+    ) -> bool:
+        """Whether the parameter's value fits what this use needs. A table where one value is wanted
+        is the rule's mistake (a lookup left out); any other misfit is the value's, and is recorded
+        to be reported once, at the value in params.yaml."""
+        if ref.field not in self.declared:
+            return True  # reported as undeclared
+        for keys, found in _param_leaves(ref, constants):
+            if isinstance(found, dict):
+                self.error(
+                    at,
+                    "bad-expression" if need == "whole" else "bad-value",
+                    f"'{ref}' is a table, not {'a plain value' if need == 'plain' else 'a number'}",
+                    help=f"look up one of its values, as in '{ref}[...]'",
+                )
+                return False
+            if not _fits(found, need):
+                misfit = self.uses.setdefault((str(ref.field), need, usage), _Misfit(keys, found))
+                misfit.rules.add(self.loaded.rule.id)
+                self.misfit = True
+                return False
+        return True
+
+    def _undeclared(self, name: str, at: tuple[str | int, ...]) -> None:
+        """A parameter params.yaml lacks: reported here and at params.yaml, since which of them is
+        wrong (a misspelt name here, an entry removed or never added there) only a person can tell."""
+        hint = did_you_mean(name, self.declared)
+        self.error(at, "undeclared-param", f"parameter '{name}' is not declared in params.yaml", hint)
+        self.uses.setdefault((name, UNDECLARED, ""), _Misfit((), None)).rules.add(self.loaded.rule.id)
+
+    def _check_points(self, raw: Any, constants: dict[str, Any]) -> None:
+        """The points a deduction takes off a score are numbers (scores are sums of them)."""
+        try:
+            value = ex.literal_or_expr(raw)
+        except ex.ExprError:
+            return  # reported where the value was compiled
+        lone = _lone_param(value)
+        if lone is not None:
+            self._need(lone, "number", "as points deducted", constants, ("then", "derive", "set", "points"))
+        elif isinstance(value, ex.Const) and value.value is not None and not _is_number(value.value):
+            self.error(
+                ("then", "derive", "set", "points"),
+                "bad-value",
+                f"expected a number of points, found {_shown(value.value)}",
+            )
 
     def _date_literal(self, value: ex.Expr, at: tuple[str | int, ...]) -> ex.Expr | None:
         """A date written in a rule (`deadline: {lt: 2026-12-01}`) as the day number the engine compares."""
@@ -469,7 +746,17 @@ class _Checker:
                 or not raw
                 or any(isinstance(v, dict | list) or ex.is_expression(v) for v in raw)
             ):
-                self.error(at, "bad-value", f"'{op}' takes a list of plain values, found {raw!r}")
+                shown = repr(raw) if len(repr(raw)) <= 80 else repr(raw)[:79] + "…"
+                self.error(at, "bad-value", f"'{op}' takes a list of plain values, found {shown}")
+                return None
+            odd = [v for v in raw if v is None or (isinstance(v, float) and not math.isfinite(v))]
+            if odd:
+                self.error(
+                    at,
+                    "bad-value",
+                    f"'{op}' takes values to compare with, found {_shown(odd[0])}",
+                    help="a field with no value is matched by {exists: false}" if odd[0] is None else "",
+                )
                 return None
             return ex.Const(tuple(raw))
         if isinstance(raw, dict | list):
@@ -480,8 +767,11 @@ class _Checker:
         except ex.ExprError as error:
             self.error(at, "bad-expression", str(error))
             return None
+        before = len(self.problems)
         for ref in ex.refs(value):
             self._check_ref(ref, at, self._scope(name, kind), constants)
+        if len(self.problems) > before or not self._arithmetic(value, constants, at):
+            return None
         try:
             return ex.substitute(value, constants)
         except ex.ExprError as error:
@@ -498,12 +788,7 @@ class _Checker:
         if ref.root == "params":
             name = ref.field
             if name is None or name not in self.declared:
-                self.error(
-                    at,
-                    "undeclared-param",
-                    f"parameter '{name}' is not declared in params.yaml",
-                    did_you_mean(str(name), self.declared),
-                )
+                self._undeclared(str(name), at)
             return
         if ref.root not in scope:
             self.error(
@@ -523,7 +808,8 @@ class _Checker:
                 at,
                 "unknown-fact-field",
                 f"a {kind} has no field '{ref.field}'",
-                did_you_mean(ref.field, self.fields.get(kind, ())),
+                did_you_mean(ref.field, self.fields.get(kind, ()))
+                or _fields_hint(kind, self.fields.get(kind, ())),
             )
         else:
             self.used.setdefault(ref.root, set()).add(ref.field)
@@ -568,12 +854,18 @@ class _Checker:
                     self.error(("group", "having", name, op), "unknown-operator", f"unknown operator '{op}'")
                     continue
                 place = ("group", "having", name, op)
+                before = len(self.problems)
+                source = self._expr(raw, place, constants, set())
+                if len(self.problems) > before or self.misfit:
+                    continue
                 try:
-                    value = ex.substitute(self._expr(raw, place, constants, set()), constants)
+                    value = ex.substitute(source, constants)
                 except ex.ExprError as error:
                     self.error(place, "bad-expression", str(error))
                     continue
-                having.append((name, op, value))
+                typed = self._typed(op, source, value, name, "", place, constants)
+                if typed is not None:
+                    having.append((name, op, typed))
         return CompiledGroup(by, tuple(compute), tuple(having))
 
     def _result_names(self, group: CompiledGroup | None) -> set[str] | None:
@@ -586,6 +878,11 @@ class _Checker:
         self, raw: Any, at: tuple[str | int, ...], constants: dict[str, Any], values: set[str] | None = None
     ) -> ex.Expr:
         """A value in a group or result: bound facts' fields (or a group's values), as_of and params."""
+        if isinstance(raw, dict | list) or (isinstance(raw, float) and not math.isfinite(raw)):
+            # a fact holds plain values: the engine joins on them, and a list or a table cannot be
+            # compared (a list in a derived field crashed the join of a later rule)
+            self.error(at, "bad-value", f"expected one value or $expression, found {_shown(raw)}")
+            return ex.Const(None)
         try:
             value = ex.literal_or_expr(raw)
         except ex.ExprError as error:
@@ -598,14 +895,11 @@ class _Checker:
                 continue
             if ref.root == "params" and len(ref.path) > 1:
                 if ref.field not in self.declared:
-                    self.error(
-                        at,
-                        "undeclared-param",
-                        f"parameter '{ref.field}' is not declared in params.yaml",
-                        did_you_mean(str(ref.field), self.declared),
-                    )
+                    self._undeclared(str(ref.field), at)
                 continue
             self._check_ref(ref, at, self.bound if values is None else {}, constants)
+        if not self._arithmetic(value, constants, at):
+            return ex.Const(None)
         return value
 
     def _placeholders(self, text: str, at: tuple[str | int, ...], values: set[str], facts: set[str]) -> None:
@@ -640,9 +934,9 @@ class _Checker:
                 problem = f"'{{{name}}}' names no fact of this rule" + (
                     f"; '{root}' is a value: write '{{{root}}}'" if root in values else ""
                 )
-            self.error(
-                at, "unknown-placeholder", problem, help=f"available: {', '.join(sorted(values | facts))}"
-            )
+            available = [f"{{{name}}}" for name in sorted(values)]
+            available += [f"{{{name}.FIELD}}" for name in sorted(facts)] + ["{as_of}", "{params.NAME}"]
+            self.error(at, "unknown-placeholder", problem, help=f"available: {', '.join(available)}")
 
     def _check_negations(self, rule: Any) -> None:
         for index, item in enumerate(rule.when):
@@ -651,7 +945,12 @@ class _Checker:
             for field_name, condition in item.absent.where.items():
                 ops = condition if isinstance(condition, dict) else {"eq": condition}
                 for op, raw in ops.items():
-                    value = ex.literal_or_expr(raw) if op not in ("in", "not_in", "exists") else ex.Const(raw)
+                    try:
+                        value = (
+                            ex.literal_or_expr(raw) if op not in ("in", "not_in", "exists") else ex.Const(raw)
+                        )
+                    except ex.ExprError:
+                        continue  # reported where the pattern was compiled
                     refs = [r for r in ex.refs(value) if r.root not in CONSTANT_ROOTS]
                     if refs and not (op == "eq" and isinstance(value, ex.Ref)):
                         self.error(
@@ -675,6 +974,185 @@ class _Checker:
                     f"pattern '{pattern.name}' ({pattern.kind}) is not joined to an earlier pattern",
                     help="add an equality with an earlier pattern's field, e.g. unit: $problem.assignee",
                 )
+
+
+ParamUses = dict[tuple[str, str, str], "_Misfit"]
+"""(parameter, what it must be, how it is used) -> the value that does not fit, and the rules."""
+UNDECLARED = "declared"
+"""What a parameter params.yaml lacks must be (in `ParamUses`)."""
+_WANTED = {
+    "whole": "a whole number",
+    "number": "a number",
+    "date": "a date (YYYY-MM-DD) or a number",
+    "plain": "a plain value (a number, text or true/false), not a table",
+}
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass
+class _Misfit:
+    """The first value of a parameter that does not fit a use of it, and every rule that uses it so."""
+
+    keys: tuple[str, ...]
+    """Where in a table the value is (empty for a plain parameter)."""
+    value: Any
+    rules: set[str] = field(default_factory=set)
+
+
+def _param_misfits(
+    ruleset: RuleSet, params: dict[str, Any], overridden: set[str], uses: ParamUses
+) -> list[Diagnostic]:
+    """One diagnostic per parameter and use that does not fit, at its value in params.yaml."""
+    from checker.findings import SCORE_PARAMS  # findings imports this module
+
+    for name in SCORE_PARAMS:
+        if name in params and not _fits(params[name], "number"):
+            usage = "as the score units start from or cannot fall below"
+            uses.setdefault((name, "number", usage), _Misfit((), params[name])).rules.add("the unit scores")
+    found = []
+    source = ruleset.params_source
+    for (name, need, usage), misfit in sorted(uses.items()):
+        users = ", ".join(sorted(misfit.rules))
+        if need == UNDECLARED:
+            found.append(
+                Diagnostic(
+                    source.where(()) if source else Location(ruleset.folder),
+                    "undeclared-param",
+                    f"expected a parameter '{name}' (used by {users}), found none in params.yaml",
+                    help=f"declare it here ({name}: {{value, unit, meaning, source}}), "
+                    "or correct the name in the rule",
+                )
+            )
+            continue
+        if source is None:
+            where = Location(ruleset.folder)
+        elif name in overridden:
+            where = source.where((name,))
+        else:
+            where = source.where((name, "value", *misfit.keys))
+        inside = f" (at {'.'.join(misfit.keys)})" if misfit.keys else ""
+        overriding = " as the case overrides it" if name in overridden else ""
+        found.append(
+            Diagnostic(
+                where,
+                "param-type",
+                f"parameter '{name}'{overriding} must be {_WANTED[need]}, as it is used {usage} "
+                f"(by {users}); found {_shown(misfit.value)}{inside}",
+                help=_param_help(misfit.value, need),
+            )
+        )
+    return found
+
+
+def _param_help(value: Any, need: str) -> str:
+    leading = re.match(r"\s*(-?[0-9]+(?:\.[0-9]+)?)", value) if isinstance(value, str) else None
+    if leading and need != "plain":
+        return f"write the number alone ({leading.group(1)}); what it counts goes under 'unit'"
+    if need == "whole" and isinstance(value, float):
+        return "day arithmetic counts whole days"
+    return ""
+
+
+def _param_leaves(ref: ex.Ref, constants: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """The values `$params.NAME[...]` can take: the parameter itself, or every value of its table
+    that the lookups may reach (a lookup by a fact's field may reach any key)."""
+    params = constants["params"]
+    found: list[tuple[tuple[str, ...], Any]] = [((), params[ref.field])] if ref.field in params else []
+    for step in ref.path[1:]:
+        wanted: list[Any] | None = [step]
+        if not isinstance(step, str):
+            try:
+                key = ex.substitute(step, constants)
+            except ex.ExprError:
+                return []  # reported where the expression was compiled
+            wanted = [key.value] if isinstance(key, ex.Const) else None
+        reached = []
+        for keys, value in found:
+            if not isinstance(value, dict):
+                continue
+            if wanted is None:
+                reached += [((*keys, str(k)), v) for k, v in value.items()]
+            else:
+                reached += [((*keys, str(k)), value[k]) for k in wanted if isinstance(k, str) and k in value]
+        found = reached
+    return found
+
+
+def _fits(value: Any, need: str) -> bool:
+    if isinstance(value, bool):
+        return need == "plain"
+    if isinstance(value, int):
+        return True  # a whole number is a number, a day number and a plain value
+    if need == "whole":
+        return False
+    number = isinstance(value, float) and math.isfinite(value)
+    if need == "number":
+        return number
+    if need == "date":
+        return number or (isinstance(value, str) and _is_iso_date(value))
+    return not isinstance(value, dict | list)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_iso_date(text: str) -> bool:
+    if not _ISO_DAY.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _shown(value: Any) -> str:
+    """A value as a person wrote it in YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def _lone_param(value: ex.Expr) -> ex.Ref | None:
+    """The parameter reference `value` is, when it is exactly one (`$params.x`, `$params.t[$f.k]`)."""
+    return value if isinstance(value, ex.Ref) and value.root == "params" and value.field else None
+
+
+def _summed(value: ex.Expr) -> list[ex.Expr]:
+    """The terms of every sum in the expression, lookups included."""
+    found: list[ex.Expr] = []
+    if isinstance(value, ex.Sum):
+        for _, term in value.terms:
+            found += [term, *_summed(term)]
+    elif isinstance(value, ex.Ref):
+        for step in value.path:
+            if not isinstance(step, str):
+                found += _summed(step)
+    return found
+
+
+def _orderable(kind: str, field_name: str, dates: dict[str, frozenset[str]]) -> bool:
+    """Whether `lt`/`gt`... can compare the field: a date, a number, or a derived field (any value)."""
+    if kind in MODELS:
+        info = MODELS[kind].model_fields.get(field_name)
+        annotation = info.annotation if info is not None else str
+        return field_name in dates.get(kind, ()) or annotation in (int, float, int | None, float | None)
+    if kind == FINDING_KIND:
+        return field_name == "article"
+    return True
+
+
+def _fields_hint(kind: str, names: Iterable[str]) -> str:
+    return f"a {kind} has: {', '.join(sorted(names))}"
 
 
 def in_engine(comparison: Comparison) -> bool:
@@ -710,20 +1188,27 @@ def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, 
             producers.setdefault(kind, []).append(rule)
     strata: dict[str, int] = {}
     visiting: list[str] = []
+    by_id = {rule.id: rule for rule in rules}
+    reported: set[tuple[str, ...]] = set()
 
     def stratum(rule: CompiledRule) -> int:
         if rule.id in strata:
             return strata[rule.id]
         if rule.id in visiting:
-            cycle = [*visiting[visiting.index(rule.id) :], rule.id]
-            problems.append(
-                Diagnostic(
-                    rule.loaded.source.where(("when",)),
-                    "rule-cycle",
-                    "rules derive from each other in a cycle: " + " -> ".join(cycle),
-                    help="a derived fact may not feed back into the rules that produce it",
-                )
-            )
+            cycle = visiting[visiting.index(rule.id) :]
+            first = cycle.index(min(cycle))
+            ring = (*cycle[first:], *cycle[:first])
+            if ring not in reported:  # at every rule of the cycle: which one closed it, a person knows
+                reported.add(ring)
+                for member in ring:
+                    problems.append(
+                        Diagnostic(
+                            by_id[member].loaded.source.where(("when",)),
+                            "rule-cycle",
+                            "rules derive from each other in a cycle: " + " -> ".join([*ring, ring[0]]),
+                            help="a derived fact may not feed back into the rules that produce it",
+                        )
+                    )
             return 0
         visiting.append(rule.id)
         level = 0

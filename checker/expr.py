@@ -17,8 +17,13 @@ from typing import Any, Union
 Expr = Union["Const", "Ref", "Sum"]
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+)|(?P<ref>\$[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+.\[\]])|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
+    r"\s*(?:(?P<num>[0-9]+)|(?P<ref>\$[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+.\[\]])|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
 )
+MAX_DIGITS = 9
+"""No day count, date (a day number) or number of points needs more digits; Python refuses to read
+a number of more than 4,300 digits, and the engine one beyond 64 bits."""
+MAX_NESTING = 8
+"""Lookups inside lookups (`$params.t[$params.u[$x.y]]`): the parser recurses once per level."""
 _COMPARISON = re.compile(r"(<=|>=|==|!=|<|>)")
 COMPARATORS = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte", "==": "eq", "!=": "ne"}
 FLIPPED = {"lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte", "eq": "eq", "ne": "ne"}
@@ -79,10 +84,14 @@ def literal_or_expr(value: Any) -> Expr:
 
 
 def parse(text: str) -> Expr:
+    """The expression `text` (starting with `$`); an ExprError names what was expected and found."""
     tokens = _tokenize(text)
-    expr, position = _parse_sum(tokens, 0, text)
+    expr, position = _parse_sum(tokens, 0, text, 0)
     if position != len(tokens):
-        raise ExprError(f"unexpected '{tokens[position][1]}' in '{text}'", tokens[position][2])
+        raise ExprError(
+            f"expected '+', '-' or the end, found '{tokens[position][1]}' in '{_cut(text)}'",
+            tokens[position][2],
+        )
     return expr
 
 
@@ -90,7 +99,9 @@ def parse_comparison(text: str) -> tuple[Expr, str, Expr]:
     """`left OP right` with OP one of < <= > >= == != -> (left, op name, right)."""
     parts = _COMPARISON.split(text)
     if len(parts) != 3:
-        raise ExprError(f"expected one comparison such as '$as_of - $problem.deadline > 30', found '{text}'")
+        raise ExprError(
+            f"expected one comparison such as '$as_of - $problem.deadline > 30', found '{_cut(text)}'"
+        )
     left, symbol, right = parts
     return parse(left.strip()), COMPARATORS[symbol], parse(right.strip())
 
@@ -103,21 +114,25 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             break
         match = _TOKEN.match(text, position)
         if not match:
-            raise ExprError(f"unexpected '{text[position:].strip()[:10]}' in '{text}'", position + 1)
+            found = text[position:].strip()[:10]
+            raise ExprError(
+                f"expected a number, a $reference, '+', '-' or '[...]', found '{found}' in '{_cut(text)}'",
+                position + 1,
+            )
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind), match.start(kind) + 1))
         position = match.end()
     return tokens
 
 
-def _parse_sum(tokens: list[tuple[str, str, int]], position: int, text: str) -> tuple[Expr, int]:
+def _parse_sum(tokens: list[tuple[str, str, int]], position: int, text: str, depth: int) -> tuple[Expr, int]:
     terms: list[tuple[int, Expr]] = []
     sign = 1
     if position < len(tokens) and tokens[position][1] in "+-" and tokens[position][0] == "op":
         sign = -1 if tokens[position][1] == "-" else 1
         position += 1
     while True:
-        term, position = _parse_term(tokens, position, text)
+        term, position = _parse_term(tokens, position, text, depth)
         terms.append((sign, term))
         if position < len(tokens) and tokens[position][0] == "op" and tokens[position][1] in "+-":
             sign = -1 if tokens[position][1] == "-" else 1
@@ -129,30 +144,47 @@ def _parse_sum(tokens: list[tuple[str, str, int]], position: int, text: str) -> 
     return Sum(tuple(terms)), position
 
 
-def _parse_term(tokens: list[tuple[str, str, int]], position: int, text: str) -> tuple[Expr, int]:
+def _parse_term(tokens: list[tuple[str, str, int]], position: int, text: str, depth: int) -> tuple[Expr, int]:
     if position >= len(tokens):
-        raise ExprError(f"'{text}' ends where a number or $reference was expected", len(text))
+        raise ExprError(f"'{_cut(text)}' ends where a number or $reference was expected", len(text))
     kind, value, column = tokens[position]
     if kind == "num":
+        if len(value.lstrip("0")) > MAX_DIGITS:
+            raise ExprError(
+                f"expected a whole number of at most {MAX_DIGITS} digits, found one of {len(value)} digits",
+                column,
+            )
         return Const(int(value)), position + 1
     if kind != "ref":
-        raise ExprError(f"expected a number or $reference, found '{value}' in '{text}'", column)
+        raise ExprError(f"expected a number or $reference, found '{value}' in '{_cut(text)}'", column)
     root = value[1:]
     path: list[str | Expr] = []
     position += 1
     while position < len(tokens) and tokens[position][0] == "op" and tokens[position][1] in ".[":
         if tokens[position][1] == ".":
             if position + 1 >= len(tokens) or tokens[position + 1][0] != "name":
-                raise ExprError(f"expected a field name after '.' in '{text}'", tokens[position][2])
+                raise ExprError(f"expected a field name after '.' in '{_cut(text)}'", tokens[position][2])
             path.append(tokens[position + 1][1])
             position += 2
         else:
-            inner, position = _parse_sum(tokens, position + 1, text)
+            if depth >= MAX_NESTING:
+                raise ExprError(
+                    f"expected lookups nested at most {MAX_NESTING} deep, "
+                    f"found deeper ones in '{_cut(text)}'",
+                    tokens[position][2],
+                )
+            inner, position = _parse_sum(tokens, position + 1, text, depth + 1)
             if position >= len(tokens) or tokens[position][1] != "]":
-                raise ExprError(f"missing ']' in '{text}'", len(text))
+                found = f"'{tokens[position][1]}'" if position < len(tokens) else "the end"
+                raise ExprError(f"expected ']' to close a lookup, found {found} in '{_cut(text)}'", len(text))
             path.append(inner)
             position += 1
     return Ref(root, tuple(path)), position
+
+
+def _cut(text: str, width: int = 80) -> str:
+    """The expression as messages quote it: a very long one is cut, so one mistake is one line."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def refs(expr: Expr) -> list[Ref]:
@@ -178,6 +210,8 @@ def evaluate(expr: Expr, env: Mapping[str, Any]) -> Any:
         value = env[expr.root]
         for step in expr.path:
             name = step if isinstance(step, str) else evaluate(step, env)
+            if isinstance(name, Mapping | list):
+                raise ExprError(f"a lookup key must be a number or text, found a table or list in '{expr}'")
             if not isinstance(value, Mapping) or name not in value:
                 return None
             value = value[name]

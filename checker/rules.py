@@ -9,15 +9,19 @@ docs/rule-language.md.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StrictInt,
     StringConstraints,
     Tag,
     ValidationError,
@@ -137,12 +141,32 @@ class Then(Strict):
         return self
 
 
+_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _article_number(value: Any) -> Any:
+    """An article written as the regulation names it (第二十五条) is refused with its number."""
+    words = value.strip().removeprefix("第").removesuffix("条") if isinstance(value, str) else ""
+    tens, _, ones = words.partition("十")
+    if words and "十" in words and all(c in _DIGITS for c in tens + ones):
+        number = (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    elif len(words) == 1 and words in _DIGITS:
+        number = _DIGITS[words]
+    else:
+        return value
+    raise ValueError(f"expected the article's number, found its name: write {number}")
+
+
+Article = Annotated[StrictInt, Field(ge=1, le=34), BeforeValidator(_article_number)]
+"""An article of the regulation: a whole number (`true` or `25.0` is a mistake, not article 1 or 25)."""
+
+
 class Rule(Strict):
     """One rule of the regulation, as data."""
 
     id: RuleId
-    article: Annotated[int, Field(ge=1, le=34)]
-    also_cites: list[Annotated[int, Field(ge=1, le=34)]] = []
+    article: Article
+    also_cites: list[Article] = []
     gist: Annotated[str, StringConstraints(min_length=1)]
     title: Text
     kind: FindingKind
@@ -152,10 +176,21 @@ class Rule(Strict):
     then: Then
 
 
+def _param_value(value: Any) -> Any:
+    """One clear error for a value of no allowed type (rather than one per member of the union)."""
+    if value is None:
+        raise ValueError("expected a value (a number, true or false, text or a table), found nothing")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a number, found {value}")
+    if not isinstance(value, int | float | bool | str | dict):
+        raise ValueError(f"expected a number, true or false, text or a table, found a {type(value).__name__}")
+    return value
+
+
 class Param(Strict):
     """A tunable number (or table of numbers) with its meaning and where its default comes from."""
 
-    value: int | float | bool | str | dict[str, Any]
+    value: Annotated[int | float | bool | str | dict[str, Any], BeforeValidator(_param_value)]
     unit: Annotated[str, StringConstraints(min_length=1)]
     meaning: Text
     source: Annotated[str, StringConstraints(min_length=1)]
@@ -206,23 +241,33 @@ def read_rules(folder: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
         loaded = _load_rule(path, problems)
         if loaded is not None:
             rules.append(loaded)
-    seen: dict[str, LoadedRule] = {}
-    for loaded in list(rules):
-        first = seen.setdefault(loaded.rule.id, loaded)
-        if first is not loaded:
-            rules.remove(loaded)
-            problems.append(
-                Diagnostic(
-                    loaded.source.where(("id",)),
-                    "rule-duplicate-id",
-                    f"rule id '{loaded.rule.id}' is also used by {first.path}",
-                    help="rule ids are unique; rename one rule and its file",
-                )
-            )
+    rules = _unique_ids(rules, problems)
     if not rules and not problems:
         problems.append(Diagnostic(Location(str(folder)), "rules-empty", "no rule files in this folder"))
     ordered = tuple(sorted(rules, key=lambda r: r.rule.id))
     return RuleSet(ordered, params, params_source, str(folder)), problems
+
+
+def _unique_ids(rules: list[LoadedRule], problems: list[Diagnostic]) -> list[LoadedRule]:
+    """The first rule of each id; a shared id is reported at every file that has it, since which
+    one is the mistake (a copied rule whose id was not changed, a clash) only a person can tell."""
+    by_id: dict[str, list[LoadedRule]] = {}
+    for loaded in rules:
+        by_id.setdefault(loaded.rule.id, []).append(loaded)
+    for rule_id, sharing in by_id.items():
+        if len(sharing) < 2:
+            continue
+        for loaded in sharing:
+            others = ", ".join(other.path for other in sharing if other is not loaded)
+            problems.append(
+                Diagnostic(
+                    loaded.source.where(("id",)),
+                    "rule-duplicate-id",
+                    f"rule id '{rule_id}' is also used by {others}",
+                    help="rule ids are unique: rename one rule and its file",
+                )
+            )
+    return [sharing[0] for sharing in by_id.values()]
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -231,15 +276,111 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def _read(path: Path, problems: list[Diagnostic]) -> Located | None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Diagnostic(Location(str(path)), "file-read", f"cannot read file: {error}"))
-        return None
-    try:
-        return load_yaml(str(path), text)
+        return read_yaml_file(path, "file-read", "the file")
     except CheckerError as error:
         problems.extend(error.diagnostics)
         return None
+
+
+def read_yaml_file(path: Path, code: str, what: str) -> Located:
+    """A YAML file of the rules' family (rules, params, cases, waivers, mappings) as plain data with
+    places: UTF-8 only (a BOM is fine), and every problem named at its line with a cheap fix."""
+    text = read_utf8(path, code, what)
+    try:
+        return load_yaml(str(path), text)
+    except CheckerError as error:
+        lines = _LINE_BREAK.split(text)
+        raise CheckerError([_with_syntax_hint(d, lines) for d in error.diagnostics]) from None
+
+
+MAX_FILE_BYTES = 5_000_000
+"""The largest rule, params, case, waiver or mapping file read: the largest bundled one is 5 KB, and
+a file of fifty megabytes (a pasted log, a very long string) would take minutes to parse."""
+
+
+def read_utf8(path: Path, code: str, what: str) -> str:
+    """The text of a UTF-8 file; any other encoding is reported at the line of its first foreign byte."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CheckerError.at(
+                Location(str(path), 1),
+                "yaml-too-large",
+                f"expected a file of at most {MAX_FILE_BYTES:,} bytes, found one of {size:,}",
+                help="is this the right file? a rule is a few kilobytes",
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        detail = error.strerror or str(error)
+        raise CheckerError.at(Location(str(path)), code, f"cannot read {what}: {detail}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - data.rfind(b"\n", 0, error.start)
+        guess = _encoding_of(data)
+        raise CheckerError(
+            [
+                Diagnostic(
+                    Location(str(path), line, column),
+                    code,
+                    f"{what} is not UTF-8 text: expected UTF-8, found {guess}",
+                    detail=(f"byte 0x{data[error.start]:02x} here is the first that UTF-8 cannot read",),
+                    help="save it as UTF-8 (with or without a BOM)",
+                )
+            ]
+        ) from None
+
+
+def _encoding_of(data: bytes) -> str:
+    """What a file that is not UTF-8 most likely is, in words."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 (Windows 'Unicode')"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return "bytes of another encoding"
+    return "GB18030 (what Chinese Windows saves by default)"
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""Where YAML counts a new line (so a hint reads the line the error names)."""
+_FLOW_START = re.compile(r":\s+[{\[]")
+_COLON_IN_TEXT = re.compile(r":\s.*:\s")
+
+
+def _with_syntax_hint(diagnostic: Diagnostic, lines: list[str]) -> Diagnostic:
+    """A YAML syntax error with the usual cause named, when the line shows it and none is given."""
+    if diagnostic.code != "yaml-syntax" or diagnostic.help or not 0 < diagnostic.location.line <= len(lines):
+        return diagnostic
+    line = lines[diagnostic.location.line - 1]
+    hint = ""
+    if line[: len(line) - len(line.lstrip())].count("\t") or "'\\t'" in diagnostic.message:
+        hint = "indent with spaces: YAML does not allow tabs for indentation"
+    elif _FLOW_START.search(line):
+        hint = (
+            "quote a value that starts with '{' or '[' (\"{problem.key} ...\"): "
+            "unquoted, YAML reads a mapping or a list"
+        )
+    elif "mapping values are not allowed" in diagnostic.message and _COLON_IN_TEXT.search(line):
+        hint = "quote a text that holds ': ' (a colon and a space); unquoted, YAML reads a new key"
+    elif "mapping values are not allowed" in diagnostic.message and _deeper(lines, diagnostic.location.line):
+        hint = "this line is indented further than the one above it: indent it as its neighbours"
+    if not hint:
+        return diagnostic
+    return Diagnostic(diagnostic.location, diagnostic.code, diagnostic.message, diagnostic.detail, hint)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _deeper(lines: list[str], number: int) -> bool:
+    """Whether line `number` (1-based) is indented further than the line of text above it."""
+    above = [line for line in lines[: number - 1] if line.strip() and not line.lstrip().startswith("#")]
+    return (
+        bool(above) and _indent(lines[number - 1]) > _indent(above[-1]) and ":" not in above[-1].rstrip()[-1:]
+    )
 
 
 def _load_rule(path: Path, problems: list[Diagnostic]) -> LoadedRule | None:
@@ -293,9 +434,12 @@ def schema_diagnostics(
 ) -> list[Diagnostic]:
     """pydantic's errors as diagnostics at the line of the offending value."""
     found: list[Diagnostic] = []
+    wrong: dict[tuple[Any, ...], list[str]] = {}  # one message per value, whatever a union tried
+    meant = _misspelt(error, model)  # a misspelt field is one mistake, not also a missing one
+    explained = {(*loc[:-1], name) for loc, name in meant.items()}
     for item in error.errors():
         loc = tuple(str(part) if isinstance(part, str) else part for part in item["loc"])
-        loc = tuple(part for part in loc if not (isinstance(part, str) and part in _UNION_TAGS))
+        loc = tuple(part for part in loc if not (isinstance(part, str) and _is_union_tag(part)))
         at = (*prefix, *loc)
         place = located.where(at)
         field = ".".join(str(part) for part in loc) or "(file)"
@@ -303,29 +447,65 @@ def schema_diagnostics(
         if kind == "extra_forbidden":
             name = str(loc[-1])
             parent = _model_at(model, loc[:-1])
-            hint = did_you_mean(name, parent.model_fields) if parent else ""
+            hint = f"did you mean '{meant[loc]}'?" if loc in meant else ""
+            if parent and not hint:
+                hint = "fields here: " + ", ".join(parent.model_fields)
             found.append(Diagnostic(place, "unknown-field", f"unknown field '{name}'", help=hint))
         elif kind == "missing":
-            found.append(Diagnostic(place, "missing-field", f"missing required field '{field}'"))
+            if loc not in explained:
+                found.append(Diagnostic(place, "missing-field", f"missing required field '{field}'"))
         else:
-            value = item.get("input")
-            shown = (
-                value
-                if isinstance(value, str | int | float | bool) or value is None
-                else type(value).__name__
+            messages = wrong.setdefault((place, field, _shown_input(item.get("input"))), [])
+            if item["msg"].lower() not in messages:
+                messages.append(item["msg"].lower())
+    for (place, field, shown), messages in wrong.items():
+        found.append(
+            Diagnostic(
+                place, "bad-value", f"field '{field}': {', or '.join(messages)}", detail=(f"found: {shown}",)
             )
-            found.append(
-                Diagnostic(
-                    place,
-                    "bad-value",
-                    f"field '{field}': {item['msg'].lower()}",
-                    detail=(f"found: {shown!r}",),
-                )
-            )
+        )
     return found
 
 
+def _misspelt(error: ValidationError, model: type[BaseModel]) -> dict[tuple[Any, ...], str]:
+    """Unknown fields that stand for a required field missing beside them: one spelt like it, or
+    the only unknown field where only one is missing (`default:` written for `value:`)."""
+    unknown: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and _is_union_tag(part)))
+        if item["type"] == "extra_forbidden":
+            unknown.setdefault(loc[:-1], []).append(loc)
+        elif item["type"] == "missing":
+            missing.setdefault(loc[:-1], []).append(str(loc[-1]))
+    meant: dict[tuple[Any, ...], str] = {}
+    for parent_loc, locs in unknown.items():
+        parent = _model_at(model, parent_loc)
+        for loc in locs:
+            hint = did_you_mean(str(loc[-1]), parent.model_fields) if parent else ""
+            if hint:
+                meant[loc] = hint.split("'")[1]
+        absent = missing.get(parent_loc, [])
+        if len(locs) == 1 and len(absent) == 1 and locs[0] not in meant:
+            meant[locs[0]] = absent[0]
+    return meant
+
+
+def _shown_input(value: Any) -> str:
+    """The value a field was given, as the detail line shows it (a short repr, or its type)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= 120 else text[:119] + "…"
+    return repr(type(value).__name__)
+
+
 _UNION_TAGS = {"pattern", "negation", "int", "float", "bool", "str", "dict[str,any]"}
+_GENERIC_TAG = re.compile(r"^[a-z_-]+\[.*\]$")
+
+
+def _is_union_tag(part: str) -> bool:
+    """A step pydantic adds to an error's place for the member of a union it tried (`list[str]`)."""
+    return part in _UNION_TAGS or bool(_GENERIC_TAG.match(part))
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:

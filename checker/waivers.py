@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,11 +29,12 @@ from pydantic import (
     model_validator,
 )
 
-from checker.errors import CheckerError, Diagnostic, Location
+from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.findings import Finding, ScanResult, WaiverReport, WaiverState
+from checker.reports.safe import for_terminal
 from checker.reports.words import LABEL
-from checker.rules import RuleId, schema_diagnostics
-from facts.yamlsrc import Located, load_yaml
+from checker.rules import RuleId, read_yaml_file, schema_diagnostics
+from facts.yamlsrc import Located
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -47,8 +48,14 @@ def _iso_day(value: Any) -> Any:
     return value.strip()
 
 
+def _fingerprint(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{16}", value):
+        raise ValueError("expected a fingerprint of 16 hex digits (0-9, a-f), as every report shows it")
+    return value
+
+
 Day = Annotated[dt.date, BeforeValidator(_iso_day)]
-Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+Fingerprint = Annotated[str, BeforeValidator(_fingerprint)]
 Words = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
@@ -101,6 +108,8 @@ class Waiver:
 
     entry: WaiverEntry
     location: Location
+    places: dict[str, Location] = field(default_factory=dict, compare=False)
+    """The line of each field as written (a rule id no rule has is named at its own line)."""
 
     def state(self, as_of: dt.date) -> Literal["active", "expired"]:
         """Active up to and including its expires_on day."""
@@ -109,13 +118,7 @@ class Waiver:
 
 def load_waivers(path: Path) -> list[Waiver]:
     """Read a waivers file; every problem is reported together, each at its file:line."""
-    where = Location(str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        detail = error.strerror if isinstance(error, OSError) else str(error)
-        raise CheckerError.at(where, "waivers-read", f"cannot read the waivers file: {detail}") from None
-    located = load_yaml(str(path), text)
+    located = read_yaml_file(path, "waivers-read", "the waivers file")
     if located.data is None:
         return []
     if not isinstance(located.data, list):
@@ -139,32 +142,60 @@ def load_waivers(path: Path) -> list[Waiver]:
         except ValidationError as error:
             problems.extend(_diagnostics(error, located, index))
             continue
-        waivers.append(Waiver(entry, Location(place.path, place.line)))
+        places = {str(name): located.where((index, name)) for name in item}
+        waivers.append(Waiver(entry, Location(place.path, place.line), places))
+    problems += _repeated(waivers)
     if problems:
         raise CheckerError(problems)
     return waivers
 
 
+def _repeated(waivers: list[Waiver]) -> list[Diagnostic]:
+    """A waiver written twice word for word: a renewal whose dates were never changed, or a paste.
+    (Two waivers that differ, for the same finding, are a renewal: the longer one holds.)"""
+    first: dict[WaiverEntry, Waiver] = {}
+    found = []
+    for waiver in waivers:
+        earlier = first.setdefault(waiver.entry, waiver)
+        if earlier is not waiver:
+            found.append(
+                Diagnostic(
+                    waiver.location,
+                    "waiver-duplicate",
+                    f"this waiver repeats the one at line {earlier.location.line} word for word",
+                    help="remove one; to renew a waiver, change its expires_on (and approved_on)",
+                )
+            )
+    return found
+
+
 def _diagnostics(error: ValidationError, located: Located, index: int) -> list[Diagnostic]:
     """pydantic's errors at the offending lines; a waiver-wide problem at the waiver's first line."""
-    found = []
-    for item, diagnostic in zip(
-        error.errors(), schema_diagnostics(error, located, WaiverEntry, (index,)), strict=True
-    ):
+    found = [
+        diagnostic
+        for diagnostic in schema_diagnostics(error, located, WaiverEntry, (index,))
+        if not diagnostic.message.startswith("field '(file)'")  # the whole waiver: below
+    ]
+    for item in error.errors():
         if item["loc"] == () and item["type"] == "value_error":
             message = str(item["ctx"]["error"]) if "ctx" in item else item["msg"]
-            diagnostic = Diagnostic(
-                diagnostic.location,
-                "waiver-target",
-                message,
-                help="see docs/waivers.md for the fields of a waiver",
+            found.append(
+                Diagnostic(
+                    located.where((index,)),
+                    "waiver-target",
+                    message,
+                    help="see docs/waivers.md for the fields of a waiver",
+                )
             )
-        found.append(diagnostic)
     return found
 
 
 def apply_waivers(result: ScanResult, waivers: list[Waiver]) -> ScanResult:
-    """The result with each named finding's waiver state and a report of every waiver (pure)."""
+    """The result with each named finding's waiver state and a report of every waiver (pure).
+
+    A waiver naming a rule the scan did not run is an error, not "unmatched": a misspelt rule id
+    would otherwise keep a finding unwaived, or a retired rule's waivers linger, unnoticed."""
+    _check_rules(result, waivers)
     as_of = result.stamp.as_of
     ordered = sorted(waivers, key=lambda w: w.location)
     chosen: dict[str, Waiver] = {}
@@ -196,6 +227,24 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver]) -> ScanResult:
         for finding in result.findings
     ]
     return result.model_copy(update={"findings": findings, "waivers": reports})
+
+
+def _check_rules(result: ScanResult, waivers: list[Waiver]) -> None:
+    ran = {rule.id for rule in result.rules}
+    if not ran:
+        return  # a result that does not list its rules (an old report): nothing to check against
+    problems = [
+        Diagnostic(
+            waiver.places.get("rule", waiver.location),
+            "waiver-rule",
+            f"expected the id of one of the {len(ran)} rules of this scan, found '{waiver.entry.rule}'",
+            help=did_you_mean(str(waiver.entry.rule), ran) or "rule ids: " + ", ".join(sorted(ran)),
+        )
+        for waiver in waivers
+        if waiver.entry.rule is not None and waiver.entry.rule not in ran
+    ]
+    if problems:
+        raise CheckerError(problems)
 
 
 def _waiver_state(waiver: Waiver | None, as_of: dt.date) -> WaiverState | None:
@@ -272,7 +321,8 @@ def render_waiver_audit(result: ScanResult, lang: str = "zh") -> str:
                 lines.append(f"        {fingerprint} {finding.rule} {finding.subject}: {message}")
         else:
             lines.append("      " + LABEL[lang]["unmatched"])
-    return "\n".join(lines) + "\n"
+    # record text may hold escape sequences or bidi overrides: shown as marks, never obeyed
+    return "\n".join(for_terminal(line) for line in lines) + "\n"
 
 
 def _days_left(waiver: WaiverReport, as_of: dt.date, words: dict[str, Any], lang: str) -> str:

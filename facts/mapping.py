@@ -30,10 +30,10 @@ from pydantic import (
 )
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
-from checker.rules import schema_diagnostics
+from checker.rules import read_yaml_file, schema_diagnostics
 from facts.models import MODELS, Key, Record
 from facts.sheets import DATE_SPELLINGS
-from facts.yamlsrc import Located, PathTuple, load_yaml
+from facts.yamlsrc import Located, PathTuple
 
 __all__ = [
     "DATE_SPELLINGS",
@@ -214,13 +214,7 @@ _OPTION_NAMES = frozenset().union(
 
 def load_mapping(path: str | Path) -> LoadedMapping:
     """Read a mapping file and check it against the record models; every problem at its line."""
-    where = Location(str(path))
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        detail = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        raise CheckerError.at(where, "mapping-read", f"cannot read the mapping file: {detail}") from None
-    located = load_yaml(str(path), text)
+    located = read_yaml_file(Path(path), "mapping-read", "the mapping file")
     if not isinstance(located.data, dict):
         raise CheckerError.at(
             located.where(()),
