@@ -306,10 +306,11 @@ def demo_group() -> None:
 @demo_group.command("generate")
 @click.option(
     "--scale",
-    type=click.Choice(["small", "district", "city"]),
+    type=click.Choice(["small", "district", "million", "city"]),
     default="small",
     show_default=True,
-    help="small: 2,000 problems; district: 30,000 problems, 200,000 patrols; city: 300,000 problems, "
+    help="small: 2,000 problems; district: 30,000 problems, 200,000 patrols; million: 1,000,922 records; "
+    "city: 300,000 problems, "
     "2 million patrols, 50,000 waterbodies, 25,000 chiefs.",
 )
 @click.option("--seed", type=int, default=1, show_default=True)

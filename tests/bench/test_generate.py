@@ -67,3 +67,13 @@ def test_cli_reports_parameters_it_cannot_honour(tmp_path: Path, capsys: pytest.
 def test_cli_refuses_both_sizes(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["--scale", "small", "--problems", "10", "--output", str(tmp_path)])
+
+
+def test_the_cli_offers_every_named_scale() -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+    from facts.synthetic import SCALES
+
+    shown = CliRunner().invoke(main, ["demo", "generate", "--help"]).output
+    assert all(name in shown for name in SCALES)
