@@ -330,7 +330,7 @@ def demo_generate_command(scale: str, seed: int, as_of: dt.date, output: Path, d
         raise CheckerError.at(Location(str(PARAMS_FILE)), "demo-params", str(error)) from None
     for kind, count in sorted(generated.counts.items()):
         click.echo(f"{kind:<12} {count:>10,}")
-    click.echo("findings a scan must report, per rule:")
+    click.echo("findings a scan must report, per rule the generator plans (other rules may report more):")
     for rule, count in sorted(generated.expected.items()):
         click.echo(f"  {rule:<26} {count:>8,}")
 
@@ -436,7 +436,7 @@ def schema_command(output: Path, debug: bool) -> None:
 
 @main.group("rules")
 def rules_group() -> None:
-    """Tools for rule maintainers: validate, test, docs, impact."""
+    """Tools for rule maintainers: validate, test, docs, impact, matrix."""
 
 
 RULES_DIR = click.argument(
@@ -503,6 +503,41 @@ def docs_command(rules_dir: Path, output: Path, debug: bool) -> None:
 
     for path in write_rule_docs(rules_dir, output):
         click.echo(str(path))
+
+
+@rules_group.command("matrix")
+@fact_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@LANG
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE, not stdout.",
+)
+@DEBUG
+@reports_errors
+def matrix_command(
+    fact_paths: tuple[Path, ...],
+    as_of: dt.date | None,
+    rules: Path,
+    fmt: str,
+    lang: str,
+    output: Path | None,
+    debug: bool,
+) -> None:
+    """Article -> rules -> case files -> result on the facts (docs/matrix.md). Exit 0 no gaps, 1 gaps."""
+    from checker.matrix import build_matrix, render_table
+    from checker.output import write_atomically
+
+    found = build_matrix(rules, fact_paths_or_demo(fact_paths), as_of or dt.date.today())
+    text = found.to_json() if fmt == "json" else render_table(found, lang)
+    if output is not None:
+        write_atomically(output, text)
+    else:
+        with printing():
+            click.echo(text, nl=False)
+    sys.exit(found.exit_status)
 
 
 @rules_group.command("impact")

@@ -34,6 +34,8 @@ from facts.models import Chief, Interview, Patrol, Problem, Record
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 PATROL_RULES = {"村居": "PATROL-VILLAGE", "街镇": "PATROL-TOWN", "区": "PATROL-DISTRICT", "市": "PATROL-CITY"}
 """Chief level -> the rule that checks its patrol frequency."""
+CIVIL_POSTS = ("民间河长", "企业河长", "巡河员")
+"""Civil river chiefs, enterprise river chiefs and patrollers (art. 11): volunteers with no patrol quota."""
 PATROL_PERIODS = {
     "村居": "patrol_period_village_days",
     "街镇": "patrol_period_town_days",
@@ -194,7 +196,7 @@ def _findings(facts: FactSet, as_of: dt.date, params: Mapping[str, Any]) -> set[
     periods_from = {level: days_before(name) for level, name in PATROL_PERIODS.items()}
     for chief in chiefs.values():
         rule = PATROL_RULES.get(chief.level)
-        if rule is None or not chief.waterbodies:
+        if rule is None or not chief.waterbodies or chief.role in CIVIL_POSTS:
             continue
         period_from = periods_from[chief.level]
         if chief.in_post_from > period_from or (chief.in_post_to is not None and chief.in_post_to < as_of):

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker import calendar
 from checker import expr as ex
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.rules import Group, LoadedRule, Negation, Param, Pattern, RuleSet
@@ -87,6 +88,9 @@ class CompiledRule:
     """Per bound pattern, the fields the rule looked at (the values that mattered)."""
     stratum: int = 0
     scheme: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    provisional: tuple[int, ...] = ()
+    """Years without an official holiday schedule that a limit in working days ran into: the
+    rule's results rest on working days computed by the statutory rules (`checker.calendar`)."""
 
     @property
     def local(self) -> bool:
@@ -460,6 +464,9 @@ class _Checker:
         """A parameter's value does not fit a use of it here (reported at params.yaml, once)."""
         self.bound: dict[str, str] = {}
         self.used: dict[str, set[str]] = {}
+        self.working = {name for name, param in declared.items() if param.working_days}
+        """Parameters that count working days: usable only as `$as_of ± $params.X` (`_working`)."""
+        self.provisional: set[int] = set()
 
     def error(self, at: tuple[str | int, ...], code: str, message: str, help: str = "") -> None:
         self.problems.append(Diagnostic(self.loaded.source.where(at), code, message, help=help))
@@ -531,6 +538,7 @@ class _Checker:
             subject,
             responsible,
             used,
+            provisional=tuple(sorted(self.provisional)),
         )
 
     def _pattern(
@@ -599,7 +607,14 @@ class _Checker:
                 left, op, right = ex.parse_comparison(text)
                 for ref in ex.refs(left) + ex.refs(right):
                     self._check_ref(ref, place, self._scope(name, kind), constants)
-                if len(self.problems) > before or not (
+                if len(self.problems) > before:
+                    continue
+                left_folded = self._working(left, place, constants)
+                right_folded = self._working(right, place, constants)
+                if left_folded is None or right_folded is None:
+                    continue
+                left, right = left_folded, right_folded
+                if not (
                     self._arithmetic(left, constants, place) and self._arithmetic(right, constants, place)
                 ):
                     continue
@@ -696,6 +711,55 @@ class _Checker:
                 return False
         return True
 
+    def _working(
+        self, value: ex.Expr, at: tuple[str | int, ...], constants: dict[str, Any], allowed: bool = True
+    ) -> ex.Expr | None:
+        """`value` with `$as_of - $params.X` (or `+`) folded to the date X working days before (after)
+        the scan, for a parameter X whose unit is working days; None when such a parameter is used
+        any other way (reported here and at its value in params.yaml).
+
+        The fold is `calendar.shift(as_of, -X)`: the X-th working day before as_of. A record dated r
+        whose X-th working day after r falls before as_of is exactly one with r before that date, so
+        `received_on: {lt: "$as_of - $params.X"}` reads "more than X working days have passed".
+        """
+        uses = [ref for ref in ex.refs(value) if ref.root == "params" and ref.field in self.working]
+        if not uses:
+            return value
+        form = _working_form(value, self.working)
+        if form is None or not allowed:
+            ref = uses[0]
+            usage = (
+                "in a group"
+                if at[0] == "group"
+                else "in a grouped rule's results"
+                if not allowed
+                else "as a number"
+                if value == ref
+                else f"in '{ex.render(value)}'"
+            )
+            self.error(
+                at,
+                "param-type",
+                f"parameter '{ref.field}' counts working days, so a rule uses it only as "
+                f"'$as_of - $params.{ref.field}' or '$as_of + $params.{ref.field}'; found it {usage}",
+                help="the date that many working days before or after the scan is the only value a "
+                "count of working days gives; if every day counts, give it the unit 'calendar days'",
+            )
+            misfit = self.uses.setdefault((str(ref.field), WORKING, usage), _Misfit((), None))
+            misfit.rules.add(self.loaded.rule.id)
+            return None
+        sign, ref = form
+        if not self._need(ref, "whole", "as a count of working days", constants, at):
+            return None
+        count = constants["params"][ref.field]
+        try:
+            moved = calendar.shift(day_date(constants["as_of"]), sign * count)
+        except ValueError as error:
+            self.error(at, "param-type", f"parameter '{ref.field}': {error}")
+            return None
+        self.provisional.update(moved.provisional_years)
+        return ex.Const(day_number(moved.day))
+
     def _undeclared(self, name: str, at: tuple[str | int, ...]) -> None:
         """A parameter params.yaml lacks: reported here and at params.yaml, since which of them is
         wrong (a misspelt name here, an entry removed or never added there) only a person can tell."""
@@ -770,10 +834,11 @@ class _Checker:
         before = len(self.problems)
         for ref in ex.refs(value):
             self._check_ref(ref, at, self._scope(name, kind), constants)
-        if len(self.problems) > before or not self._arithmetic(value, constants, at):
+        folded = self._working(value, at, constants)
+        if folded is None or len(self.problems) > before or not self._arithmetic(folded, constants, at):
             return None
         try:
-            return ex.substitute(value, constants)
+            return ex.substitute(folded, constants)
         except ex.ExprError as error:
             self.error(at, "bad-expression", str(error))
             return None
@@ -898,9 +963,10 @@ class _Checker:
                     self._undeclared(str(ref.field), at)
                 continue
             self._check_ref(ref, at, self.bound if values is None else {}, constants)
-        if not self._arithmetic(value, constants, at):
+        folded = self._working(value, at, constants, allowed=values is None and at[0] != "group")
+        if folded is None or not self._arithmetic(folded, constants, at):
             return ex.Const(None)
-        return value
+        return folded
 
     def _placeholders(self, text: str, at: tuple[str | int, ...], values: set[str], facts: set[str]) -> None:
         """`{value}` names a derived or group value, `{fact.field}` a bound fact's field (see `_render`)."""
@@ -980,6 +1046,8 @@ ParamUses = dict[tuple[str, str, str], "_Misfit"]
 """(parameter, what it must be, how it is used) -> the value that does not fit, and the rules."""
 UNDECLARED = "declared"
 """What a parameter params.yaml lacks must be (in `ParamUses`)."""
+WORKING = "working"
+"""What a parameter in working days must be used as (`$as_of ± $params.X`, in `ParamUses`)."""
 _WANTED = {
     "whole": "a whole number",
     "number": "a number",
@@ -1021,6 +1089,19 @@ def _param_misfits(
                     f"expected a parameter '{name}' (used by {users}), found none in params.yaml",
                     help=f"declare it here ({name}: {{value, unit, meaning, source}}), "
                     "or correct the name in the rule",
+                )
+            )
+            continue
+        if need == WORKING:
+            found.append(
+                Diagnostic(
+                    source.where((name, "value")) if source else Location(ruleset.folder),
+                    "param-type",
+                    f"parameter '{name}' counts working days (its unit), which {users} "
+                    f"use{'s' if len(misfit.rules) == 1 else ''} {usage}; a count of working days "
+                    f"gives only a date: '$as_of - $params.{name}' or '$as_of + $params.{name}'",
+                    help="change the rule, or give the parameter the unit 'calendar days' "
+                    "if every day counts",
                 )
             )
             continue
@@ -1120,6 +1201,24 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
     return str(value)
+
+
+def _working_form(value: ex.Expr, working: set[str]) -> tuple[int, ex.Ref] | None:
+    """(sign, the parameter) when `value` is exactly `$as_of - $params.X` or `$as_of + $params.X`
+    with X in working days."""
+    if not isinstance(value, ex.Sum) or len(value.terms) != 2:
+        return None
+    (first_sign, first), (sign, second) = value.terms
+    if first_sign != 1 or first != ex.Ref("as_of"):
+        return None
+    if (
+        isinstance(second, ex.Ref)
+        and second.root == "params"
+        and len(second.path) == 1
+        and second.field in working
+    ):
+        return sign, second
+    return None
 
 
 def _lone_param(value: ex.Expr) -> ex.Ref | None:

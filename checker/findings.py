@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checker.compiler import FINDING_KIND, Program, day_date
 from checker.errors import CheckerError, Location
@@ -108,6 +108,11 @@ class Finding(Model):
     chain: list[ChainLink]
     history: History | None = None
     waiver: WaiverState | None = None
+    provisional: bool = Field(default=False, exclude_if=lambda value: not value)
+    """The finding rests on working days of a year whose official holiday schedule is not published
+    yet (computed by the statutory holidays, `checker.calendar`); left out of the JSON when false."""
+    provisional_years: list[int] = Field(default_factory=list, exclude_if=lambda value: not value)
+    """Those years; left out of the JSON when there are none."""
 
     @property
     def failing(self) -> bool:
@@ -236,6 +241,7 @@ def load_result(path: Path) -> ScanResult:
 def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str, engine: str) -> ScanResult:
     outputs = derivation.outputs
     rules = {rule.id: rule.loaded.rule for rule in program.rules}
+    unscheduled = {rule.id: set(rule.provisional) for rule in program.rules}
     findings = []
     for output in outputs.values():
         if output.kind != FINDING_KIND:
@@ -245,6 +251,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
         unit = facts.find("unit", str(responsible)) if responsible is not None else None
         assert output.message is not None and output.remedy is not None
         chain = [_link(b, outputs, facts, program, set()) for b in output.basis if b.kind not in MODELS]
+        years = sorted(unscheduled[rule.id].union(*(_chain_years(link, unscheduled) for link in chain)))
         findings.append(
             Finding(
                 fingerprint=output.key,
@@ -264,6 +271,8 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
                 remedy=Text(zh=output.remedy[0], en=output.remedy[1]),
                 facts=_rests_on(output, outputs, facts, program),
                 chain=[link for link in chain if link is not None],
+                provisional=bool(years),
+                provisional_years=years,
             )
         )
     findings.sort(key=lambda f: (-SEVERITIES.index(f.severity), f.rule, f.subject, f.fingerprint))
@@ -302,6 +311,15 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
             "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
         },
         facts=dict(sorted((Counter(f.record.kind for f in facts.facts) + Counter(facts.streamed)).items())),
+    )
+
+
+def _chain_years(link: ChainLink | None, unscheduled: dict[str, set[int]]) -> set[int]:
+    """Years without an official schedule that the rules of a chain of derived facts ran into."""
+    if link is None:
+        return set()
+    return unscheduled.get(link.rule, set()).union(
+        *(_chain_years(inner, unscheduled) for inner in link.rests_on)
     )
 
 

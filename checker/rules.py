@@ -45,11 +45,14 @@ FindingKind = Literal[
     "false-rectification",
     "missing-record",
     "procedure",
+    "undetermined",
     "deduction",
 ]
 ARTICLES = range(1, 35)
 CASES_SUFFIX = ".cases.yaml"
 PARAMS_FILE = "params.yaml"
+ARTICLES_FILE = "articles.yaml"
+"""The article index at the top of a rules folder (data for `rules matrix`, not a rule)."""
 
 
 class Strict(BaseModel):
@@ -187,13 +190,59 @@ def _param_value(value: Any) -> Any:
     return value
 
 
+CALENDAR_DAYS = "calendar days"
+WORKING_DAYS = "working days"
+DAY_UNITS = (CALENDAR_DAYS, WORKING_DAYS)
+"""The units a limit in days can have: every day counts, or only the working days of the official
+Chinese calendar (`checker.calendar`). Any other unit is free text."""
+_WORKING_LIKE = re.compile(r"(?:work|working|business)[\s_-]*days?|workdays?|个?工作日", re.IGNORECASE)
+"""Other ways of writing working days: refused, so a misspelt unit never counts calendar days."""
+
+
+def _param_unit(value: Any) -> Any:
+    """A unit that means working days is written `working days`."""
+    if isinstance(value, str) and value.strip() != WORKING_DAYS and _WORKING_LIKE.fullmatch(value.strip()):
+        raise ValueError(f"expected '{WORKING_DAYS}' for a limit in working days, found '{value}'")
+    return value
+
+
 class Param(Strict):
     """A tunable number (or table of numbers) with its meaning and where its default comes from."""
 
     value: Annotated[int | float | bool | str | dict[str, Any], BeforeValidator(_param_value)]
-    unit: Annotated[str, StringConstraints(min_length=1)]
+    unit: Annotated[str, StringConstraints(min_length=1), BeforeValidator(_param_unit)]
     meaning: Text
     source: Annotated[str, StringConstraints(min_length=1)]
+
+    @property
+    def working_days(self) -> bool:
+        """Whether the parameter counts working days (`$as_of - $params.X` is then folded by the
+        official calendar, see `checker.compiler`)."""
+        return self.unit.strip() == WORKING_DAYS
+
+
+class ArticleEntry(Strict):
+    """One article in `rules/articles.yaml`: its gist, and why it cannot be checked if it cannot."""
+
+    number: Article
+    gist: Text
+    checkable: bool = True
+    why: Text | None = None
+    """Why no record could show the duty is met (required when `checkable: false`, else absent)."""
+
+    @model_validator(mode="after")
+    def _why_iff_not_checkable(self) -> ArticleEntry:
+        if not self.checkable and self.why is None:
+            raise ValueError("an article with checkable: false needs 'why' (zh and en)")
+        if self.checkable and self.why is not None:
+            raise ValueError("'why' is only for articles with checkable: false")
+        return self
+
+
+class ArticlesFile(Strict):
+    """`rules/articles.yaml`: every article of the regulation, in order (read by `rules matrix`)."""
+
+    articles: Annotated[list[ArticleEntry], Field(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -237,6 +286,8 @@ def read_rules(folder: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
     rules: list[LoadedRule] = []
     for path in sorted(root.rglob("*.yaml")):
         if path.name == PARAMS_FILE or path.name.endswith(CASES_SUFFIX) or _hidden(path, root):
+            continue
+        if path.parent == root and path.name == ARTICLES_FILE:
             continue
         loaded = _load_rule(path, problems)
         if loaded is not None:

@@ -90,7 +90,8 @@ class Chief(Record):
     references: ClassVar[dict[str, str]] = {"waterbodies": "waterbody"}
     name: Name
     level: Level
-    role: Literal["总河长", "副总河长", "河长", "湖长"]
+    role: Literal["总河长", "副总河长", "河长", "湖长", "民间河长", "企业河长", "巡河员"]
+    """民间河长, 企业河长 and 巡(护)河员 are the civil posts of 第十一条."""
     in_post_from: dt.date
     in_post_to: dt.date | None = None
     waterbodies: list[Key] = []
@@ -150,6 +151,10 @@ class Problem(Record):
     status: ProblemStatus
     signed_off_on: dt.date | None = None
     verified: bool = False
+    listed_on: dt.date | None = None
+    """Listed for supervision (挂牌督办, 第二十四条)."""
+    plan_on: dt.date | None = None
+    """The rectification plan (整改方案) was drawn up (第二十五条)."""
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Problem:
@@ -181,8 +186,113 @@ class Patrol(Record):
     patrolled_on: dt.date
 
 
+DocumentType = Literal[
+    "annual_plan",  # 年度工作计划/要点 (第七条)
+    "annual_summary",  # 年度工作总结报告 (第八条)
+    "signboard",  # 河长公示牌 updated after a chief change (第九条)
+    "training_plan",  # 年度培训计划 (第十二条)
+    "training_session",  # a training held (第十二条)
+    "work_system",  # one of the ten working systems, named in `topic` (第十五条)
+    "contact_department",  # a chief's contact department, the unit in `unit` (第十六条)
+    "police_mechanism",  # 河长+警长 (第十七条)
+    "procurator_mechanism",  # 河长+检察长 (第十七条)
+    "liaison_officer",  # a member unit's liaison officer (第十九条)
+    "joint_mechanism",  # cross-boundary joint prevention mechanism for a waterbody (第二十条)
+    "task_assignment",  # an implementation-plan task area (`topic`) assigned to `unit` (第二十一条)
+    "notification",  # 通报 / 曝光 of a problem (第二十六条)
+    "reminder_letter",  # 提醒函 to a chief (第二十七条)
+    "river_file",  # 一河(湖)一档 (第二十九条)
+    "river_policy",  # 一河(湖)一策 (第三十条)
+    "health_evaluation",  # 河湖健康评价 (第三十一条)
+    "assessment_submission",  # assessment results sent to the performance office (第三十四条)
+]
+
+
+class Document(Record):
+    """A dated record that a duty was done: a plan, summary, mechanism, file, policy, letter...
+
+    One kind for the many documents the regulation asks for: `type` says which; the optional fields
+    say what it concerns (a unit, a waterbody, a chief, a problem, a year, a topic) and the dates of
+    its steps. A rule reads only the fields its article needs; a missing date is a step not taken.
+    """
+
+    kind: ClassVar[str] = "document"
+    references: ClassVar[dict[str, str]] = {
+        "unit": "unit",
+        "waterbody": "waterbody",
+        "chief": "chief",
+        "problem": "problem",
+    }
+    type: DocumentType
+    year: int | None = None
+    """The year it is for (a plan for 2026, the summary of 2025)."""
+    topic: Name | None = None
+    """Which working system, task area or mechanism it is."""
+    unit: Key | None = None
+    waterbody: Key | None = None
+    chief: Key | None = None
+    problem: Key | None = None
+    drafted_on: dt.date | None = None
+    consulted_on: dt.date | None = None
+    """Member units (or the public) consulted (征求意见)."""
+    reviewed_on: dt.date | None = None
+    """Expert review (专家评审)."""
+    approved_on: dt.date | None = None
+    issued_on: dt.date | None = None
+    """Issued, published, sent, held or established: the day it took effect."""
+    repealed_on: dt.date | None = None
+    """No longer in force."""
+
+
+class Complaint(Record):
+    """A public complaint or report (投诉举报) received by an office, and how it was handled."""
+
+    kind: ClassVar[str] = "complaint"
+    references: ClassVar[dict[str, str]] = {"office": "unit", "waterbody": "waterbody", "handler": "unit"}
+    office: Key
+    received_on: dt.date
+    channel: Literal["hotline", "letter", "online", "visit", "media"] = "hotline"
+    major: bool = False
+    waterbody: Key | None = None
+    handler: Key | None = None
+    answered_on: dt.date | None = None
+    """Feedback given to the complainant."""
+    closed_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Complaint:
+        for name in ("answered_on", "closed_on"):
+            value = getattr(self, name)
+            if value is not None and value < self.received_on:
+                raise ValueError(f"{name} {value} is before received_on {self.received_on}")
+        return self
+
+
+class Matter(Record):
+    """A matter a chief decided (河长交办事项), assigned to a unit and tracked to its answer."""
+
+    kind: ClassVar[str] = "matter"
+    references: ClassVar[dict[str, str]] = {"chief": "chief", "office": "unit", "unit": "unit"}
+    chief: Key
+    office: Key
+    decided_on: dt.date
+    unit: Key | None = None
+    """The responsible unit: missing means the matter was never assigned."""
+    due_on: dt.date | None = None
+    answered_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Matter:
+        for name in ("due_on", "answered_on"):
+            value = getattr(self, name)
+            if value is not None and value < self.decided_on:
+                raise ValueError(f"{name} {value} is before decided_on {self.decided_on}")
+        return self
+
+
 MODELS: dict[str, type[Record]] = {
-    model.kind: model for model in (Waterbody, Chief, Unit, Problem, Interview, Patrol)
+    model.kind: model
+    for model in (Waterbody, Chief, Unit, Problem, Interview, Patrol, Document, Complaint, Matter)
 }
 """Every fact kind by name."""
 
@@ -193,5 +303,8 @@ FILE_STEMS: dict[str, str] = {
     "problems": "problem",
     "interviews": "interview",
     "patrols": "patrol",
+    "documents": "document",
+    "complaints": "complaint",
+    "matters": "matter",
 }
 """A fact file's name says its kind: `problems.yaml`, `problems-2026.csv`, `chiefs_pudong.jsonl`."""

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from checker.findings import ChainLink, Finding, ScanResult
 from checker.reports.safe import for_html
-from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, status
+from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, provisional, status
 from checker.rules import SEVERITIES, Text
 
 COLOURS = {"critical": "#8e24aa", "high": "#c62828", "medium": "#b86e00", "low": "#1e6fc8", "info": "#607d8b"}
@@ -547,6 +547,8 @@ def _finding_row(f: Finding, w: dict[str, str], lang: str) -> str:
     if f.waiver is not None:
         template = w["waived_until"] if f.waiver.state == "active" else w["waiver_expired"]
         note = f'<br><span class="sub">{_e(template.format(date=f.waiver.expires_on.isoformat()))}</span>'
+    if f.provisional_years:
+        note += f'<br><span class="sub">{_e(provisional(f.provisional_years, lang))}</span>'
     word = _status(f, lang)
     data = {
         "severity": f.severity,

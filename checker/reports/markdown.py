@@ -18,7 +18,7 @@ from itertools import groupby
 from checker.findings import Finding, ResolvedFinding, ScanResult, WaiverReport
 from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
 from checker.reports.safe import for_markdown
-from checker.reports.words import HISTORY, LABEL, SEVERITY
+from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional
 from checker.rules import SEVERITIES
 
 WORDS = {
@@ -170,6 +170,7 @@ def _status(finding: Finding, lang: str) -> str:
     if finding.waiver is not None:
         key = "waived_until" if finding.waiver.state == "active" else "waiver_expired"
         words.append(label[key].format(date=finding.waiver.expires_on))
+    words.append(provisional(finding.provisional_years, lang))
     return WORDS[lang]["sep"].join(word for word in words if word)
 
 

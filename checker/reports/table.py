@@ -13,7 +13,7 @@ import click
 
 from checker.findings import Finding, ScanResult
 from checker.reports.safe import for_terminal as shown
-from checker.reports.words import HISTORY, LABEL, SEVERITY, status
+from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional, status
 
 SEVERITY_COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
 ORDER = ("critical", "high", "medium", "low", "info")
@@ -76,6 +76,8 @@ def _row(finding: Finding, lang: str) -> str:
     if finding.waiver and finding.waiver.state == "expired":
         state = LABEL[lang]["waiver_expired"].format(date=finding.waiver.expires_on)
     tag = f"  ({state})" if state else ""
+    note = provisional(finding.provisional_years, lang)
+    tag += f"  ({note})" if note else ""
     return f"  {_pad(shown(finding.rule), 24)} {article} {message}{tag}  [{finding.fingerprint}]"
 
 

@@ -17,6 +17,7 @@ KIND = {
         "false-rectification": "虚假整改",
         "missing-record": "记录缺失",
         "procedure": "程序",
+        "undetermined": "无法判定",
         "deduction": "扣分",
     },
     "en": {
@@ -29,6 +30,7 @@ KIND = {
         "false-rectification": "false rectification",
         "missing-record": "missing record",
         "procedure": "procedure",
+        "undetermined": "cannot determine",
         "deduction": "deduction",
     },
 }
@@ -166,3 +168,17 @@ WAIVER = {
     },
 }
 """Columns of the waivers tables (Markdown, Excel)."""
+
+
+PROVISIONAL = {
+    "zh": "暂定：{years}年工作日按法定节假日规则推算，官方安排尚未发布",
+    "en": "provisional: working days of {years} computed without the official schedule",
+}
+
+
+def provisional(years: list[int], lang: str) -> str:
+    """The note on a finding that rests on working days of years with no official schedule yet
+    (empty when there are none)."""
+    if not years:
+        return ""
+    return PROVISIONAL[lang].format(years=("、" if lang == "zh" else ", ").join(str(y) for y in years))

@@ -2,14 +2,17 @@
 
     python demo/exports/make_sample.py        # from the repository root, in the project's .venv
 
-The export is what a river chief information system hands a supervisor: the demo district's 37
-problems (demo/district/problems.yaml) and 300 more, with Chinese headers, units, waterbodies and
-chiefs by NAME (some units by an alias, a few waterbodies by key), status and other words as the
+The export is what a river chief information system hands a supervisor: the demo district's problem
+ledger, its 37 problems (demo/district/problems.yaml, not problems-supervision.yaml, whose plan and
+listing dates the export has no column for) and 300 more, with Chinese headers, units, waterbodies
+and chiefs by NAME (some units by an alias, a few waterbodies by key), status and other words as the
 mapping (ledger-mapping.yaml) translates them, and dates in every spelling it accepts: ISO text,
 2026/11/26, 2026年11月26日, real Excel date cells and Excel date numbers (the CSV, being text, has
 the text spellings and the numbers). The 300 extra problems (P-100 to P-399) are compliant: signed
-off in time in 2025, or open with a deadline after the demo's scan date, and their categories are
-not the demo's, so the export gives exactly the demo's findings.
+off in time in 2025, or open with a deadline more than a week after the demo's scan date (not due
+soon) and found before 2026-11-01 (plan_required_from: the export records no plan dates), and their
+categories are not the demo's; so the export, with every other demo file beside it, gives exactly
+the demo's findings.
 
 Same input, same bytes: the workbook's times are fixed (checker.reports.xlsx), and nothing here is
 random. The CSV is GB18030, as Chinese Excel saves "CSV".
@@ -37,6 +40,7 @@ AS_OF = dt.date(2026, 11, 26)
 EXTRA = 300
 TITLE = "清溪区河长制问题台账（导出日期：2026年11月26日）"
 SHEET = "问题台账"
+LEDGER = "problems.yaml"  # the demo's problem ledger, the file the export stands for
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_1900 = dt.date(1899, 12, 30)  # serial 0 for days after 1900-02-28
 EXTRA_CATEGORIES = [
@@ -71,7 +75,11 @@ def main(out: Path = HERE) -> None:
         for column in columns.values()
         if column.values is not None
     }
-    problems = [f.record for f in facts.of_kind("problem") if isinstance(f.record, Problem)]
+    problems = [
+        f.record
+        for f in facts.of_kind("problem")
+        if isinstance(f.record, Problem) and Path(f.location.path).name == LEDGER
+    ]
     problems += list(extra_problems())
     rows = [row_of(problem, index, names, words) for index, problem in enumerate(problems)]
     write_xlsx(out / "ledger-2026-11.xlsx", header, rows)
@@ -80,7 +88,8 @@ def main(out: Path = HERE) -> None:
 
 def extra_problems() -> Iterator[Problem]:
     """Compliant problems: each (waterbody, category) signed off once in 2025, in time; the rest open
-    with deadlines after AS_OF, found more than the recurrence window after those sign-offs."""
+    with deadlines more than rect_due_soon_days (7) after AS_OF, found more than the recurrence window
+    after those sign-offs and before plan_required_from (2026-11-01), so none needs a plan date."""
     for number in range(EXTRA):
         waterbody = f"W-{number % 12 + 1:02d}"
         category = EXTRA_CATEGORIES[(number // 12) % len(EXTRA_CATEGORIES)]
@@ -107,13 +116,13 @@ def extra_problems() -> Iterator[Problem]:
                 verified=number % 4 != 0,
             )
         else:
-            found = dt.date(2026, 7, 20) + dt.timedelta(days=number - 180)
+            found = dt.date(2026, 7, 2) + dt.timedelta(days=number - 180)  # to 2026-10-29
             status = ["assigned", "in_progress", "rectified", "in_progress"][number % 4]
             escalated = ["C-03", "C-04"] if number % 10 == 5 else []
             yield Problem(
                 **common,
                 found_on=found,
-                deadline=dt.date(2026, 12, 1) + dt.timedelta(days=number % 60),
+                deadline=dt.date(2026, 12, 4) + dt.timedelta(days=number % 60),
                 status=status,
                 escalated_to=escalated,
             )

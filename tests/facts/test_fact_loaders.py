@@ -328,7 +328,8 @@ def test_the_file_name_says_the_kind(tmp_path: Path, name: str, kind: str) -> No
         ("chief-2026.csv", "did you mean 'chiefs'?"),
         (
             "ledger.csv",
-            "start the name with one of: chiefs, interviews, patrols, problems, units, waterbodies",
+            "start the name with one of: chiefs, complaints, documents, interviews, matters, patrols,"
+            " problems, units, waterbodies",
         ),
     ],
 )

@@ -15,9 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"
 EXPORTS = ROOT / "demo" / "exports"
 MAPPING = EXPORTS / "ledger-mapping.yaml"
-ALONGSIDE = [
-    str(DEMO / f"{kind}.yaml") for kind in ("units", "waterbodies", "chiefs", "interviews", "patrols")
-]
+# the export stands for the problem ledger (problems.yaml); every other demo file is given beside it
+ALONGSIDE = [str(path) for path in sorted(DEMO.glob("*.yaml")) if path.name != "problems.yaml"]
 
 
 def run(*args: str) -> Result:

@@ -2,8 +2,9 @@
 writes; schema versions and migrations; `rivercheck history`.
 
 Three nights on a copy of the demo district:
-  2026-11-26  the demo as it is
-  2026-11-27  P-001 (overdue) signed off, P-038 (overdue) added; P-010 falls due (deadline 11-26)
+  2026-11-26  the demo as it is (P-010, deadline 11-26, is due soon)
+  2026-11-27  P-001 (overdue) signed off, P-038 (overdue) added; P-010 falls due: due soon no more,
+              overdue now
   2026-11-28  the demo as it is again: P-001 is back, P-038 is gone
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,10 +127,13 @@ def test_second_night_shows_new_persisting_and_resolved(
     assert all(state == ("new", NIGHT_2, 0) for state in found.values() if state[0] == "new")
     persisting = {key: state for key, state in found.items() if state[0] != "new"}
     assert set(persisting.values()) == {("persisting", NIGHT_1, 1)}
-    assert len(persisting) == len(nights[NIGHT_1].findings) - 1  # all of the first night but P-001
+    # all of the first night but P-001 (signed off) and P-010's due-soon finding (overdue now)
+    assert len(persisting) == len(nights[NIGHT_1].findings) - 2
     assert ("ESC-INDIVIDUAL", "P-028") in persisting
 
-    [resolved] = result.resolved
+    resolved_by_key = {(r.rule, r.subject): r for r in result.resolved}
+    assert set(resolved_by_key) == {("RECT-OVERDUE", "P-001"), ("RECT-DUE-SOON", "P-010")}
+    resolved = resolved_by_key["RECT-OVERDUE", "P-001"]
     overdue_p001 = next(f for f in nights[NIGHT_1].findings if f.subject == "P-001")
     assert (resolved.rule, resolved.subject, resolved.fingerprint) == (
         "RECT-OVERDUE",
@@ -364,16 +369,14 @@ def test_scans_summarise_each_night(nights: dict[dt.date, ScanResult], db: Histo
     summaries = scans(db)
     n1 = len(nights[NIGHT_1].findings)
     rules_version = nights[NIGHT_1].stamp.rules_version
+    first = dict(Counter(f.severity for f in nights[NIGHT_1].findings))
+    assert first["critical"] == 1 and first["info"] >= 1
+    # night 2: P-001 (high) resolved, P-038 (high) added, P-010 due soon (info) -> overdue (high)
+    later = {**first, "high": first["high"] + 1, "info": first["info"] - 1}
     assert summaries == [
-        ScanSummary(
-            NIGHT_1, rules_version, n1, {"critical": 1, "high": n1 - 4, "medium": 1, "low": 2}, n1, 0, 0
-        ),
-        ScanSummary(
-            NIGHT_2, rules_version, n1 + 1, {"critical": 1, "high": n1 - 3, "medium": 1, "low": 2}, 2, 0, 1
-        ),
-        ScanSummary(
-            NIGHT_3, rules_version, n1 + 1, {"critical": 1, "high": n1 - 3, "medium": 1, "low": 2}, 0, 1, 1
-        ),
+        ScanSummary(NIGHT_1, rules_version, n1, first, n1, 0, 0),
+        ScanSummary(NIGHT_2, rules_version, n1, later, 2, 0, 2),
+        ScanSummary(NIGHT_3, rules_version, n1, later, 0, 1, 1),
     ]
 
 
@@ -381,20 +384,24 @@ def test_render_history_in_chinese_and_english(nights: dict[dt.date, ScanResult]
     for night in (NIGHT_1, NIGHT_2, NIGHT_3):
         record(nights[night], db)
     rules = nights[NIGHT_1].stamp.rules_version
+    n = len(nights[NIGHT_1].findings)  # the same on the three nights (see test_scans_summarise_each_night)
+    c = Counter(f.severity for f in nights[NIGHT_1].findings)
+    one = f"严重 {c['critical']} 高 {c['high']} 中 {c['medium']} 低 {c['low']} 提示 {c['info']}"
+    two = f"严重 {c['critical']} 高 {c['high'] + 1} 中 {c['medium']} 低 {c['low']} 提示 {c['info'] - 1}"
     zh = render_history(scans(db))
     assert zh.splitlines() == [
         "检查历史（3次）",
-        f"  2026-11-26  共19项 (严重 1 高 15 中 1 低 2)  新增 19 · 已解决 0  规则版本 {rules}",
-        f"  2026-11-27  共20项 (严重 1 高 16 中 1 低 2)  新增 2 · 已解决 1  规则版本 {rules}",
-        f"  2026-11-28  共20项 (严重 1 高 16 中 1 低 2)  新增 0 · 复发 1 · 已解决 1  规则版本 {rules}",
+        f"  2026-11-26  共{n}项 ({one})  新增 {n} · 已解决 0  规则版本 {rules}",
+        f"  2026-11-27  共{n}项 ({two})  新增 2 · 已解决 2  规则版本 {rules}",
+        f"  2026-11-28  共{n}项 ({two})  新增 0 · 复发 1 · 已解决 1  规则版本 {rules}",
         "",
-        "趋势（最近3次，每次的问题数）: ███  20 → 20",
+        f"趋势（最近3次，每次的问题数）: ███  {n} → {n}",
     ]
     en = render_history(scans(db), "en")
     assert en.splitlines()[0] == "Scan history (3 scans)"
     assert en.splitlines()[3] == (
-        "  2026-11-28  20 findings (critical 1 high 16 medium 1 low 2)"
-        f"  new 0 · regressed 1 · resolved 1  rules {rules}"
+        f"  2026-11-28  {n} findings (critical {c['critical']} high {c['high'] + 1} medium {c['medium']}"
+        f" low {c['low']} info {c['info'] - 1})  new 0 · regressed 1 · resolved 1  rules {rules}"
     )
     assert render_history([]) == "尚无检查记录。\n"
     assert render_history([], "en") == "No scans recorded yet.\n"

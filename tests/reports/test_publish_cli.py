@@ -68,7 +68,11 @@ def test_two_nights_show_new_persisting_and_resolved(tmp_path: Path) -> None:
         "days_open": 1,
     }
     assert states[("RECT-OVERDUE", "P-010")]["state"] == "new"  # due 2026-11-26: overdue from the 27th
-    assert [(r["rule"], r["subject"]) for r in second["resolved"]] == [("RECT-OVERDUE", "P-001")]
+    # P-001 signed off; P-010 was due soon on the 26th and is overdue (not due soon) on the 27th
+    assert sorted((r["rule"], r["subject"]) for r in second["resolved"]) == [
+        ("RECT-DUE-SOON", "P-010"),
+        ("RECT-OVERDUE", "P-001"),
+    ]
     again = night(facts, "2026-11-27", history)
     assert again == second  # re-running a night gives the same report
     listing = run("history", "--history", str(history), "--lang", "en")

@@ -25,7 +25,7 @@ from checker.reports.csv import FORMULA_STARTS, neutralise
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.words import LABEL
-from checker.rules import Text
+from checker.rules import Text, load_rules
 from checker.scan import scan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,31 +191,37 @@ def test_markdown_sections_in_order(result: ScanResult, lang: str) -> None:
 def test_markdown_groups_findings_by_article_then_severity(result: ScanResult) -> None:
     section = _section(render_markdown(result, "zh"), f"## 发现问题 ({len(result.findings)})")
     headings = [line for line in section.splitlines() if line.startswith("###")]
-    assert headings == [
-        "### 第10条 (2)",
-        "#### 低 (2)",
-        "### 第23条 (3)",
-        "#### 高 (2)",
-        "#### 中 (1)",
-        "### 第25条 (11)",
-        "#### 高 (11)",
-        "### 第27条 (2)",
-        "#### 高 (2)",
-        "### 第28条 (1)",
-        "#### 严重 (1)",
-    ]
+    # articles in order, and within each the severities from the most severe down, each with its count
+    order = ("critical", "high", "medium", "low", "info")
+    zh = {"critical": "严重", "high": "高", "medium": "中", "low": "低", "info": "提示"}
+    expected = []
+    for article in sorted({f.article for f in result.findings}):
+        of_article = [f for f in result.findings if f.article == article]
+        expected.append(f"### 第{article}条 ({len(of_article)})")
+        for severity in order:
+            count = sum(f.severity == severity for f in of_article)
+            if count:
+                expected.append(f"#### {zh[severity]} ({count})")
+    assert headings == expected
+    # some groups as they were before the rules of 2026-11, and the new articles 6 and 34
+    for group in (["### 第23条 (3)", "#### 高 (2)", "#### 中 (1)"], ["### 第28条 (1)", "#### 严重 (1)"]):
+        assert headings[headings.index(group[0]) : headings.index(group[0]) + len(group)] == group
+    assert headings[:3] == ["### 第6条 (2)", "#### 高 (1)", "#### 中 (1)"]
+    assert headings[-3:] == ["### 第34条 (2)", "#### 中 (1)", "#### 低 (1)"]
     rows = [_cells(line) for line in section.splitlines() if line.startswith("| ") and "`" in line]
     assert sorted(row[-1].strip("`") for row in rows) == sorted(f.fingerprint for f in result.findings)
-    assert rows[0][:3] == ["低", "PATROL-TOWN", "C-05/W-07"]
+    assert rows[0][:3] == ["高", "COMPLAINT-MAJOR-NOT-CLOSED", "CP-003"]  # article 6, high
 
 
 def test_markdown_summary_counts_failing_waived_and_history(result: ScanResult) -> None:
     text = render_markdown(result, "en")
     rows = {cells[0]: cells[1:] for cells in map(_cells, _section(text, "## Summary").splitlines()) if cells}
-    assert rows["high"] == ["14", "1", "15"]
+    high = sum(f.severity == "high" for f in result.findings)
+    assert high == 17  # the demo's 15 of before, COMPLAINT-MAJOR-NOT-CLOSED and MATTER-UNANSWERED
+    assert rows["high"] == [str(high - 1), "1", str(high)]  # RECT-OVERDUE P-001 is waived
     assert rows["critical"] == ["1", "0", "1"]
     assert rows["Severity"] == ["Failing", "Waived", "Total"]
-    assert rows["Total"][:3] == ["18", "1", str(len(result.findings))]
+    assert rows["Total"][:3] == [str(len(result.findings) - 1), "1", str(len(result.findings))]
     assert rows["new"] == ["1"]
     assert rows["persisting"] == [str(len(result.findings) - 2)]
     assert rows["regressed"] == ["1"]
@@ -398,7 +404,22 @@ def test_junit_one_suite_per_rule_with_correct_counts(tmp_path: Path, result: Sc
     xml = _junit(tmp_path, text)
     suites = list(xml)
     titles = {f.rule: (f.title.zh if lang == "zh" else f.title.en) for f in result.findings}
-    record_rules = {"ESC-SUBMITTED", "PATROL-LAST", "RECT-PERSISTS", "SCORE-DEDUCTION"}
+    # the rules that only derive records (no findings), each with one passing "no findings" case
+    record_rules = {r.rule.id for r in load_rules(ROOT / "rules").rules if r.rule.then.finding is None}
+    assert record_rules == {
+        "CHIEF-IN-POST",
+        "CIVIL-POST",
+        "DOC-IN-FORCE",
+        "DOC-LATEST",
+        "ESC-SUBMITTED",
+        "OFFICE-SYSTEM-IN-FORCE",
+        "PATROL-LAST",
+        "RECT-PERSISTS",
+        "REMINDER-CHIEF-OVERDUE",
+        "SCORE-DEDUCTION",
+        "SIGNBOARD-CURRENT",
+        "TASK-AREA-ASSIGNED",
+    }
     assert [s.name for s in suites] == sorted(
         [f"{rule} {title}" for rule, title in titles.items()] + sorted(record_rules)
     )
