@@ -3,31 +3,49 @@
     from facts.synthetic import generate
     generated = generate("small", seed=1, out_dir=Path("/tmp/city"), as_of=date(2026, 11, 26))
     generated.counts     # records written per kind: {"waterbody": 160, ..., "patrol": 5679}
-    generated.expected   # findings a scan with the bundled rules reports, per rule id
+    generated.expected   # findings a scan with the bundled rules reports, per planned rule id
 
 `generate` writes `waterbodies.jsonl`, `chiefs.jsonl`, `units.jsonl`, `problems.jsonl`,
-`interviews.jsonl` and `patrols.jsonl` (UTF-8, Chinese as is, dates `YYYY-MM-DD`, fields that are
-None, empty or False left out). Everything is fictional but shaped like the real thing: the sixteen
-districts, levels 市/区/街镇/村居, offices, member units and town offices, chiefs with tenures and
-handovers, a year of problems with deadlines and statuses, interviews, and patrols in each level's
-rhythm. The same seed gives the same bytes.
+`interviews.jsonl`, `patrols.jsonl` and `documents.jsonl` (UTF-8, Chinese as is, dates
+`YYYY-MM-DD`, fields that are None, empty or False left out). Everything is fictional but shaped
+like the real thing: the sixteen districts, levels 市/区/街镇/村居, offices, member units and town
+offices, chiefs with tenures and handovers, a year of problems with deadlines and statuses,
+interviews, patrols in each level's rhythm, and the documents a compliant office keeps
+(signboards, river files and policies, health evaluations, plans, summaries, working systems,
+mechanisms ...). The same seed gives the same bytes.
 
 Every violation is planned (which problems are overdue and by how much, which units reach the
 interview threshold, which major problems go unescalated, which problems recur, which posts miss
 their patrol period ...) and everything else is kept compliant on purpose, against the numbers of
-`rules/params.yaml` read when it runs; so `expected` is exact, not an estimate. See `ledger`,
-`world` and `patrols` for the plan.
+`rules/params.yaml` read when it runs; so `expected` is exact, not an estimate, for the rules it
+plans (FINDING_RULES, and DERIVED_RULES for `derived`). Its documents are all in order, so the
+document rules (rules/office, rules/records) report nothing. The city has no complaints or matters
+(UNMODELLED_KINDS), and the rules listed in UNPLANNED_RULES (the office, records, complaint, matter and
+supervision rules) run on it too and may report findings that are not planned (a vacant post, a
+deadline due soon ...). See `ledger`, `world`, `patrols` and `documents` for the plan.
 """
 
-from facts.synthetic.generator import FILES, FINDING_RULES, SCALES, Generated, generate
+from facts.synthetic.generator import (
+    DERIVED_RULES,
+    FILES,
+    FINDING_RULES,
+    SCALES,
+    UNMODELLED_KINDS,
+    UNPLANNED_RULES,
+    Generated,
+    generate,
+)
 from facts.synthetic.params import PARAMS_FILE, RuleParams, SyntheticError, load_params
 from facts.synthetic.world import Scale
 
 __all__ = [
+    "DERIVED_RULES",
     "FILES",
     "FINDING_RULES",
     "PARAMS_FILE",
     "SCALES",
+    "UNMODELLED_KINDS",
+    "UNPLANNED_RULES",
     "Generated",
     "RuleParams",
     "Scale",

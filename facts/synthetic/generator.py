@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from facts.synthetic.documents import build_documents
 from facts.synthetic.ledger import build_ledger
 from facts.synthetic.params import PARAMS_FILE, SyntheticError, load_params
 from facts.synthetic.patrols import PATROL_RULES, write_patrols
@@ -31,8 +32,12 @@ FILES = {
     "problem": "problems.jsonl",
     "interview": "interviews.jsonl",
     "patrol": "patrols.jsonl",
+    "document": "documents.jsonl",
 }
 """Fact kind -> the file it is written to (a name `facts.models.FILE_STEMS` maps back to the kind)."""
+UNMODELLED_KINDS = ("complaint", "matter")
+"""The fact kinds of `facts.models.MODELS` the generator does not model: it writes no file for them, so
+a scan of the city sees none (FILES and these together are every kind, each once)."""
 
 FINDING_RULES = (
     "RECT-OVERDUE",
@@ -45,9 +50,89 @@ FINDING_RULES = (
     "ACCOUNTABILITY-REFERRAL",
     *PATROL_RULES.values(),
 )
-"""The bundled rules that report findings (the others only derive facts)."""
+"""The bundled rules whose findings the generator plans: `Generated.expected` is exact for these."""
 DEDUCTED = FINDING_RULES[:8]
 """Rules whose findings name a responsible unit and a kind SCORE-DEDUCTION charges."""
+DERIVED_RULES = (
+    "RECT-OVERDUE",
+    "RECT-RECURRENCE",
+    "ESC-SUBMITTED",
+    "RECT-PERSISTS",
+    "PATROL-LAST",
+    "SCORE-DEDUCTION",
+)
+"""The bundled rules whose derived facts the generator plans: `Generated.derived` is exact for these."""
+UNPLANNED_RULES = (
+    # rules/office: every office keeps its plans, summaries, training, working systems, mechanisms and
+    # assessment submission (facts.synthetic.documents), so these report nothing (tests/synthetic
+    # holds them at zero); listed because their derived facts (OFFICE-SYSTEM-IN-FORCE) are not counted
+    "OFFICE-ASSESS-SUBMIT",
+    "OFFICE-ASSESS-UNAPPROVED",
+    "OFFICE-DOC-NO-UNIT",
+    "OFFICE-PLAN-MISSING",
+    "OFFICE-PLAN-UNAPPROVED",
+    "OFFICE-PLAN-UNCONSULTED",
+    "OFFICE-POLICE-MECH",
+    "OFFICE-PROCURATOR-MECH",
+    "OFFICE-SUMMARY-MISSING",
+    "OFFICE-SYSTEM-IN-FORCE",
+    "OFFICE-SYSTEM-REPEALED",
+    "OFFICE-SYSTEM-TOPIC",
+    "OFFICE-SYSTEMS-FEW",
+    "OFFICE-SYSTEMS-NONE",
+    "OFFICE-TRAINING-PLAN",
+    "OFFICE-TRAINING-SESSION",
+    # rules/records: the signboards, river files, policies, evaluations, contact departments, liaison
+    # officers, joint mechanisms and task areas are kept too, so the document rules report nothing
+    # (their derived facts are not counted); vacancies and civil posts are not planned among the
+    # chiefs, so CHIEF-VACANCY and CIVIL-POST-NONE do report, in numbers not planned
+    "CHIEF-IN-POST",
+    "CHIEF-VACANCY",
+    "CIVIL-POST",
+    "CIVIL-POST-NONE",
+    "CONTACT-DEPT-MISSING",
+    "DOC-IN-FORCE",
+    "DOC-LATEST",
+    "DOC-NO-WATERBODY",
+    "HEALTH-EVAL-MISSING",
+    "HEALTH-EVAL-STALE",
+    "JOINT-MECH-MISSING",
+    "LIAISON-MISSING",
+    "RIVER-FILE-MISSING",
+    "RIVER-FILE-STALE",
+    "RIVER-POLICY-APPROVAL",
+    "RIVER-POLICY-CONSULT",
+    "RIVER-POLICY-MISSING",
+    "RIVER-POLICY-REVIEW",
+    "SIGNBOARD-CURRENT",
+    "SIGNBOARD-OUTDATED",
+    "TASK-AREA-ASSIGNED",
+    "TASK-AREAS-INCOMPLETE",
+    "TASK-UNASSIGNED",
+    # rules/complaints and rules/matters: the city has no complaints or matters, so these find nothing
+    "COMPLAINT-MAJOR-NOT-CLOSED",
+    "COMPLAINT-NOT-CLOSED",
+    "COMPLAINT-UNANSWERED",
+    "MATTER-UNANSWERED",
+    "MATTER-UNASSIGNED",
+    "MATTER-UNDETERMINED",
+    # rules/supervision: they read the problems, but the plan does not model listing, notification,
+    # rectification plans, reminder letters or deadlines falling due soon (RECT-DUE-SOON)
+    "INSPECTION-NO-DEADLINE",
+    "MAJOR-NOT-LISTED",
+    "MAJOR-NOT-NOTIFIED",
+    "RECT-DUE-SOON",
+    "RECT-NO-PLAN",
+    "RECT-SIGNOFF-UNDETERMINED",
+    "RECT-UNDETERMINED",
+    "REMINDER-CHIEF-OVERDUE",
+    "REMINDER-LETTER-DUE",
+)
+"""The bundled rules whose findings or derived facts the generator does NOT plan. They run on the
+city too and may report (CHIEF-VACANCY, RECT-DUE-SOON, RECT-NO-PLAN ...; the document rules are kept
+at zero by a compliant office's documents), but
+`Generated` promises no count for them. Every bundled rule is planned (FINDING_RULES or DERIVED_RULES)
+or listed here, never both (tests/synthetic): a new rule must be planned for or added here on review."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +142,19 @@ class Generated:
     counts: dict[str, int]
     """Records written per fact kind."""
     expected: dict[str, int]
-    """Findings per rule id, for every rule that reports findings (0 where none is planned)."""
+    """Findings per rule id, for every rule in FINDING_RULES (0 where none is planned); the rules in
+    UNPLANNED_RULES may report findings too, in numbers not planned."""
     derived: dict[str, int] = field(default_factory=dict)
-    """Derived facts per recording rule (ESC-SUBMITTED, RECT-PERSISTS, PATROL-LAST, SCORE-DEDUCTION,
-    and the overdue and recurrence facts of RECT-OVERDUE and RECT-RECURRENCE)."""
+    """Derived facts per recording rule in DERIVED_RULES (ESC-SUBMITTED, RECT-PERSISTS, PATROL-LAST,
+    SCORE-DEDUCTION, and the overdue and recurrence facts of RECT-OVERDUE and RECT-RECURRENCE)."""
 
 
 def generate(
     scale: str | Scale, seed: int, out_dir: Path, as_of: dt.date, *, params: Path = PARAMS_FILE
 ) -> Generated:
-    """Write the six fact files of a synthetic city into `out_dir`; the same arguments give the same
-    bytes. `params` is the rules' parameter file the violations are planned against."""
+    """Write the fact files of a synthetic city into `out_dir`, one per kind in FILES (none for
+    UNMODELLED_KINDS); the same arguments give the same bytes. `params` is the rules' parameter
+    file the violations (and the documents' windows) are planned against."""
     size = _scale(scale)
     rule_params = load_params(params)
     day = as_of.toordinal()
@@ -90,12 +177,15 @@ def generate(
         day,
     )
     counts["patrol"] = patrols.patrols
+    documents = build_documents(random.Random(f"{seed}/documents"), world, rule_params, day)
+    counts["document"] = write_jsonl(out_dir / FILES["document"], documents)
     expected = {rule: {**ledger.expected, **patrols.findings}[rule] for rule in FINDING_RULES}
-    derived = {
+    planned = {
         **ledger.derived,
         "PATROL-LAST": patrols.latest,
         "SCORE-DEDUCTION": sum(expected[rule] for rule in DEDUCTED),
     }
+    derived = {rule: planned[rule] for rule in DERIVED_RULES}
     return Generated(counts, expected, derived)
 
 

@@ -39,6 +39,16 @@ class RuleParams:
     patrol_period_town_days: int
     patrol_period_district_days: int
     patrol_period_city_days: int
+    signboard_update_days: int
+    river_file_max_age_days: int
+    health_evaluation_max_age_days: int
+    annual_plan_max_age_days: int
+    annual_summary_max_age_days: int
+    training_plan_max_age_days: int
+    training_session_max_gap_days: int
+    assessment_submission_max_age_days: int
+    work_systems_required: int
+    task_areas_required: int
 
     def patrol_period(self, level: str) -> int:
         """The patrol period of a chief of `level` (市, 区, 街镇, 村居)."""
@@ -63,11 +73,24 @@ _LOWEST: dict[str, int] = {
     "patrol_period_town_days": 1,
     "patrol_period_district_days": 1,
     "patrol_period_city_days": 1,
+    "signboard_update_days": 0,
+    "river_file_max_age_days": 0,
+    "health_evaluation_max_age_days": 0,
+    "annual_plan_max_age_days": 0,
+    "annual_summary_max_age_days": 0,
+    "training_plan_max_age_days": 0,
+    "training_session_max_gap_days": 0,
+    "assessment_submission_max_age_days": 0,
+    "work_systems_required": 0,
+    "task_areas_required": 0,
 }
 """The smallest value of each parameter the construction honours (a count of 0 would make every unit
 a violation; a window of 0 days could hold no planned recurrence)."""
 _HIGHEST = 3_000
 """Days and counts above this are not a year's ledger any more; refuse rather than build nonsense."""
+_HIGHEST_OF: dict[str, int] = {"work_systems_required": 10, "task_areas_required": 6}
+"""Counts of a fixed list: the office keeps all ten working systems and assigns all six task areas,
+so more than these can never be met (the rules would report every office)."""
 
 
 def load_params(path: Path = PARAMS_FILE) -> RuleParams:
@@ -89,10 +112,11 @@ def load_params(path: Path = PARAMS_FILE) -> RuleParams:
         value = entry["value"]
         if isinstance(value, bool) or not isinstance(value, int):
             raise SyntheticError(f"{path}: parameter '{name}' must be a whole number, found {value!r}")
-        if not _LOWEST[name] <= value <= _HIGHEST:
+        highest = _HIGHEST_OF.get(name, _HIGHEST)
+        if not _LOWEST[name] <= value <= highest:
             raise SyntheticError(
                 f"{path}: parameter '{name}' is {value}; the synthetic city can honour "
-                f"{_LOWEST[name]} to {_HIGHEST} only"
+                f"{_LOWEST[name]} to {highest} only"
             )
         values[name] = value
     return RuleParams(**values)

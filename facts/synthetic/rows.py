@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
-JsonValue = str | bool | list[str]
+JsonValue = str | int | bool | list[str]
 
 
 @dataclass(slots=True)
@@ -84,9 +84,39 @@ class InterviewRow:
     problems: list[str] = field(default_factory=list)
 
 
-Row = WaterbodyRow | ChiefRow | UnitRow | ProblemRow | InterviewRow
+@dataclass(slots=True)
+class DocumentRow:
+    key: str
+    type: str
+    year: int | None = None
+    topic: str | None = None
+    unit: str | None = None
+    waterbody: str | None = None
+    chief: str | None = None
+    drafted_on: int | None = None
+    consulted_on: int | None = None
+    reviewed_on: int | None = None
+    approved_on: int | None = None
+    issued_on: int | None = None
 
-DATE_FIELDS = frozenset({"in_post_from", "in_post_to", "found_on", "deadline", "signed_off_on", "held_on"})
+
+Row = WaterbodyRow | ChiefRow | UnitRow | ProblemRow | InterviewRow | DocumentRow
+
+DATE_FIELDS = frozenset(
+    {
+        "in_post_from",
+        "in_post_to",
+        "found_on",
+        "deadline",
+        "signed_off_on",
+        "held_on",
+        "drafted_on",
+        "consulted_on",
+        "reviewed_on",
+        "approved_on",
+        "issued_on",
+    }
+)
 
 
 @lru_cache(maxsize=8192)
@@ -133,5 +163,5 @@ def patrol_line(key: str, chief: str, waterbody: str, day: str) -> str:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls))
-    for cls in (WaterbodyRow, ChiefRow, UnitRow, ProblemRow, InterviewRow)
+    for cls in (WaterbodyRow, ChiefRow, UnitRow, ProblemRow, InterviewRow, DocumentRow)
 }

@@ -10,21 +10,30 @@ import pytest
 import yaml
 
 from bench.generate import FILES, generate, main
+from bench.oracle import ORACLE_RULES
 from facts.models import FILE_STEMS, MODELS
-from facts.synthetic import PARAMS_FILE
+from facts.synthetic import FINDING_RULES, PARAMS_FILE, UNMODELLED_KINDS
 
 AS_OF = dt.date(2026, 11, 26)
 
 
 def test_file_names_map_to_their_kinds() -> None:
-    assert {FILE_STEMS[name.removesuffix(".jsonl")] for name in FILES.values()} == set(MODELS)
+    """A file for every kind the generator models; the others (UNMODELLED_KINDS) get none."""
+    assert {FILE_STEMS[name.removesuffix(".jsonl")] for name in FILES.values()} == set(MODELS) - set(
+        UNMODELLED_KINDS
+    )
     assert all(FILE_STEMS[name.removesuffix(".jsonl")] == kind for kind, name in FILES.items())
+
+
+def test_the_bench_compares_exactly_the_planned_rules() -> None:
+    """bench.run checks the scan against the oracle and the plan for ORACLE_RULES: all planned."""
+    assert set(ORACLE_RULES) == set(FINDING_RULES)
 
 
 @pytest.mark.parametrize(("problems", "seed"), [(1, 3), (2, 4), (20, 6), (500, 8)])
 def test_generate_sizes_the_city_for_n_problems(problems: int, seed: int, tmp_path: Path) -> None:
     counts = generate(problems, seed, tmp_path, AS_OF)
-    assert set(counts) == set(MODELS)
+    assert set(counts) == set(FILES)
     assert counts["problem"] == problems
     for kind, name in FILES.items():
         assert len((tmp_path / name).read_text(encoding="utf-8").splitlines()) == counts[kind]
