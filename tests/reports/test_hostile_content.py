@@ -22,7 +22,6 @@ import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,8 +52,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "hostile"
 AS_OF = dt.date(2026, 11, 26)
 LANGS = ("zh", "en")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 SCRIPT_TAG = "<script>window.__pwned=1</script>"
 HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
@@ -302,20 +299,6 @@ def test_html_escapes_every_record_text(result: ScanResult, lang: str) -> None:
     assert html.escape(HYPERLINK) in page
     assert hidden_in(page, "\n\t\r") == []  # white space to HTML
     assert "&lt;U+202E&gt;" in page and "\\x1b[31m" in page and "&lt;U+FFFF&gt;" in page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        pytest.fail(f"Playwright is missing ({error}); install the test extra: pip install -e '.[test]'")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing; install it: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Opened:
