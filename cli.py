@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 import click
 
 from checker.errors import CheckerError, EngineError, Location
+from checker.language.rules import SEVERITIES
 from checker.output import printing
 from checker.reports import FORMATS, output_format, render
-from checker.rules import SEVERITIES
 from checker.scan import ScanOptions, scan, tool_version
 
 INTERRUPTED = 130
@@ -410,8 +410,8 @@ def explain_command(
     debug: bool,
 ) -> None:
     """Explain one finding: the article, the records it rests on, how it was derived, the remedy."""
-    from checker.explain import explain
-    from checker.findings import load_result
+    from checker.results.document import load_result
+    from checker.results.explain import explain
 
     if saved is not None:
         result = load_result(saved)
@@ -428,7 +428,7 @@ def explain_command(
 @reports_errors
 def schema_command(output: Path, debug: bool) -> None:
     """Write JSON Schemas for rule, params, case and fact files (for editors)."""
-    from checker.schemas import write_schemas
+    from checker.maintain.schemas import write_schemas
 
     for path in write_schemas(output):
         click.echo(str(path))
@@ -450,7 +450,7 @@ RULES_DIR = click.argument(
 @reports_errors
 def validate_command(rules_dir: Path, debug: bool) -> None:
     """Check every rule, params and case file; exit 0 clean, 2 with every problem by file and line."""
-    from checker.validate import validate
+    from checker.maintain.validate import validate
 
     problems = validate(rules_dir)
     if problems:
@@ -469,7 +469,7 @@ def validate_command(rules_dir: Path, debug: bool) -> None:
 @reports_errors
 def test_command(rules_dir: Path, pattern: str, verbose: bool, jobs: int, debug: bool) -> None:
     """Run the rules' case files; a failure shows wanted against got. Exit 0 all pass, 1 any fails."""
-    from checker.cases import load_cases, run_case
+    from checker.maintain.cases import load_cases, run_case
 
     cases = [case for case in load_cases(rules_dir) if pattern in case.id]
     passed = failed = 0
@@ -499,7 +499,7 @@ def test_command(rules_dir: Path, pattern: str, verbose: bool, jobs: int, debug:
 @reports_errors
 def docs_command(rules_dir: Path, output: Path, debug: bool) -> None:
     """Write a Markdown page per rule and an index by article (generated; do not edit them)."""
-    from checker.ruledocs import write_rule_docs
+    from checker.maintain.ruledocs import write_rule_docs
 
     for path in write_rule_docs(rules_dir, output):
         click.echo(str(path))
@@ -527,7 +527,7 @@ def matrix_command(
     debug: bool,
 ) -> None:
     """Article -> rules -> case files -> result on the facts (docs/matrix.md). Exit 0 no gaps, 1 gaps."""
-    from checker.matrix import build_matrix, render_table
+    from checker.maintain.matrix import build_matrix, render_table
     from checker.output import write_atomically
 
     found = build_matrix(rules, fact_paths_or_demo(fact_paths), as_of or dt.date.today())
@@ -559,7 +559,7 @@ def impact_command(
     debug: bool,
 ) -> None:
     """Run the old and the new rules on the same facts: findings added, removed, changed; score changes."""
-    from checker.impact import impact, impact_json, render_impact
+    from checker.maintain.impact import impact, impact_json, render_impact
 
     found = impact(fact_paths_or_demo(fact_paths), rules, base, as_of or dt.date.today())
     click.echo(impact_json(found) if fmt == "json" else render_impact(found, lang), nl=False)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from checker.errors import CheckerError
-from checker.findings import ScanResult
+from checker.results.document import ScanResult
 
 HISTORY_ENV = "RIVERCHECK_HISTORY"
 HISTORY_DEFAULT = Path(".rivercheck") / "history.sqlite"
@@ -30,11 +30,11 @@ class History:
 def annotate(result: ScanResult, waivers: Path | None, history: History | None) -> ScanResult:
     """The result with waiver states (when a waivers file is given) and history states."""
     if waivers is not None:
-        from checker.waivers import apply_waivers, load_waivers
+        from checker.state.waivers import apply_waivers, load_waivers
 
         result = apply_waivers(result, load_waivers(waivers))
     if history is not None:
-        from checker import history as store
+        from checker.state import history as store
 
         with store.open_history(history.path) as db:
             result = store.annotate(result, db)
@@ -78,26 +78,26 @@ def _noting(error: CheckerError, note: str) -> CheckerError:
 def record(result: ScanResult, history: History | None) -> None:
     """Store the scan (one transaction: on any failure the database stays as it was)."""
     if history is not None:
-        from checker import history as store
+        from checker.state import history as store
 
         with store.open_history(history.path) as db:
             store.record(result, db)
 
 
 def redacted(result: ScanResult) -> ScanResult:
-    from checker.redact import redact, redaction_key
+    from checker.results.redact import redact, redaction_key
 
     return redact(result, None, redaction_key(os.environ))
 
 
 def history_report(history: History, lang: str) -> str:
-    from checker import history as store
+    from checker.state import history as store
 
     with store.open_history(history.path, create=False) as db:
         return store.render_history(store.scans(db), lang)
 
 
 def waiver_audit(result: ScanResult, waivers: Path, lang: str) -> str:
-    from checker.waivers import apply_waivers, load_waivers, render_waiver_audit
+    from checker.state.waivers import apply_waivers, load_waivers, render_waiver_audit
 
     return render_waiver_audit(apply_waivers(result, load_waivers(waivers)), lang)

@@ -10,12 +10,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from checker.compiler import compile_rules
-from checker.engine import engine_version
-from checker.findings import ScanResult, collect
-from checker.partition import DEFAULT_TARGET
-from checker.rules import load_rules
-from checker.run import RunOptions, counting_plan, run
+from checker.engine.adapter import engine_version
+from checker.engine.partition import DEFAULT_TARGET
+from checker.engine.run import RunOptions, counting_plan, run
+from checker.language.compiler import compile_rules
+from checker.language.rules import load_rules
+from checker.results.collect import collect
+from checker.results.document import ScanResult
 from facts.loaders import FactSet, load_facts
 
 

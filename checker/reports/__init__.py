@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checker.errors import CheckerError, Location
-from checker.findings import ScanResult
+from checker.results.document import ScanResult
 
 FORMATS = ("table", "json", "markdown", "html", "junit", "csv", "xlsx")
 SUFFIXES = {

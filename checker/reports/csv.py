@@ -17,11 +17,11 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from checker.findings import Finding, ScanResult, UnitScore, WaiverReport
+from checker.language.rules import Text
 from checker.reports.safe import FORMULA_STARTS as FORMULA_STARTS
 from checker.reports.safe import for_csv
 from checker.reports.words import KIND, LABEL, SEVERITY, WAIVER, status
-from checker.rules import Text
+from checker.results.document import Finding, ScanResult, UnitScore, WaiverReport
 
 WORDS = {
     "zh": {"responsible_name": "责任单位名称"},

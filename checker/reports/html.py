@@ -19,10 +19,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from checker.findings import ChainLink, Finding, ScanResult
+from checker.language.rules import SEVERITIES, Text
 from checker.reports.safe import for_html
 from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, provisional, status
-from checker.rules import SEVERITIES, Text
+from checker.results.document import ChainLink, Finding, ScanResult
 
 COLOURS = {"critical": "#8e24aa", "high": "#c62828", "medium": "#b86e00", "low": "#1e6fc8", "info": "#607d8b"}
 BAR_COLOUR = "#3f6e8c"

@@ -17,11 +17,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
-from checker.findings import Finding, ScanResult
+from checker.language.rules import Text
 from checker.reports.csv import finding_status, in_lang
 from checker.reports.safe import for_xml
 from checker.reports.words import LABEL
-from checker.rules import Text
+from checker.results.document import Finding, ScanResult
 
 NO_FINDINGS = "no findings"
 """The passing case of a rule that found nothing (the same in both languages: dashboards match it)."""

@@ -15,11 +15,11 @@ import re
 from collections import Counter
 from itertools import groupby
 
-from checker.findings import Finding, ResolvedFinding, ScanResult, WaiverReport
+from checker.language.rules import SEVERITIES
 from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
 from checker.reports.safe import for_markdown
 from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional
-from checker.rules import SEVERITIES
+from checker.results.document import Finding, ResolvedFinding, ScanResult, WaiverReport
 
 WORDS = {
     "zh": {

@@ -11,9 +11,9 @@ import unicodedata
 
 import click
 
-from checker.findings import Finding, ScanResult
 from checker.reports.safe import for_terminal as shown
 from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional, status
+from checker.results.document import Finding, ScanResult
 
 SEVERITY_COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
 ORDER = ("critical", "high", "medium", "low", "info")

@@ -32,10 +32,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from checker.findings import Finding, ScanResult
 from checker.reports.csv import Cell, finding_cells, finding_header, in_lang, ranked, waiver_table
 from checker.reports.safe import for_xlsx, looks_like_formula
 from checker.reports.words import LABEL, SEVERITY
+from checker.results.document import Finding, ScanResult
 
 SHEETS = {
     "zh": {

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import pytest
 from click.testing import CliRunner, Result
 
-import checker.engine
+import checker.engine.adapter
 import checker.scan
 from cli import main
 
@@ -124,7 +124,7 @@ def test_worker_killed_is_engine_failure_naming_pass_and_partitions(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, jobs: str
 ) -> None:
     # workers are forked from this process, so they see the patched engine and kill themselves
-    monkeypatch.setattr(checker.engine, "run_partitions", _kill_own_process)
+    monkeypatch.setattr(checker.engine.adapter, "run_partitions", _kill_own_process)
     report = tmp_path / "report.json"
     result = scan("--jobs", jobs, "--output", str(report))
     assert result.exit_code == 3, result.output
@@ -137,7 +137,7 @@ def test_worker_killed_is_engine_failure_naming_pass_and_partitions(
 
 
 def test_engine_failure_traceback_only_with_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checker.engine, "run_partitions", _kill_own_process)
+    monkeypatch.setattr(checker.engine.adapter, "run_partitions", _kill_own_process)
     result = scan("--jobs", "1", "--debug")
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr

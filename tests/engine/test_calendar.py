@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from checker import calendar
-from checker import expr as ex
-from checker.compiler import compile_rules, day_number
 from checker.errors import CheckerError
-from checker.rules import load_rules
+from checker.language import calendar
+from checker.language import expr as ex
+from checker.language.compiler import compile_rules, day_number
+from checker.language.rules import load_rules
 from checker.scan import scan
 
 D = dt.date

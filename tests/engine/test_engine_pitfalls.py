@@ -16,14 +16,14 @@ import pytest
 import yaml
 from durable import engine as durable
 
-from checker import engine
-from checker.compiler import Program, compile_rules, in_engine
+from checker.engine import adapter as engine
+from checker.engine.evaluate import Absence, outputs_for
+from checker.engine.partition import engine_facts, partition
+from checker.engine.run import RunOptions, run
+from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
-from checker.evaluate import Absence, outputs_for
-from checker.partition import engine_facts, partition
-from checker.rules import load_rules
-from checker.run import RunOptions, run
-from checker.workers import run_tasks
+from checker.language.compiler import Program, compile_rules, in_engine
+from checker.language.rules import load_rules
 from facts.loaders import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -361,7 +361,7 @@ def test_a_rule_error_in_a_worker_reaches_the_parent_as_a_checker_error(tmp_path
 
 
 def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores_busy() -> None:
-    from checker.run import _tasks
+    from checker.engine.run import _tasks
 
     step = compile_rules(load_rules(RULES), AS_OF).passes[1]
     partitions = [[{"kind": "problem", "key": f"P-{n}"}] for n in range(1_300)]

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from checker.compiler import compile_rules
+from checker.engine.run import RunOptions, run
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import collect
-from checker.rules import load_rules
-from checker.run import RunOptions, run
+from checker.language.compiler import compile_rules
+from checker.language.rules import load_rules
+from checker.results.collect import collect
 from facts.importer import import_facts, write_canonical
 from facts.loaders import FactSet, RawRecord, load_facts, load_records
 from facts.sheets import EXCEL_1904, DateError, read_date

@@ -1,4 +1,4 @@
-"""`checker.impact`: what a rules change does to the demo district, checked against the demo data itself.
+"""`checker.maintain.impact`: what a rules change does to the demo district, checked against the demo data.
 
 Expected findings are worked out here from the demo records (problems, interviews) and the params,
 never copied from the tool's output, so a wrong comparison or a wrong base shows up as a mismatch.
@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError
-from checker.impact import Impact, compare, impact, impact_json, render_impact, resolve_base
+from checker.maintain.impact import Impact, compare, impact, impact_json, render_impact, resolve_base
 from checker.scan import scan
 
 ROOT = Path(__file__).resolve().parents[2]

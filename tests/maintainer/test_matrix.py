@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from checker.matrix import read_articles
-from checker.rules import ARTICLES_FILE, load_rules
+from checker.language.rules import ARTICLES_FILE, load_rules
+from checker.maintain.matrix import read_articles
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

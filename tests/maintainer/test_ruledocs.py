@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError
-from checker.ruledocs import (
+from checker.language.rules import load_rules
+from checker.maintain.ruledocs import (
     INDEX,
     REGULATION,
     article_name,
@@ -22,7 +23,6 @@ from checker.ruledocs import (
     render_rule_docs,
     write_rule_docs,
 )
-from checker.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"

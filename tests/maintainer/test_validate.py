@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.validate import validate
+from checker.maintain.validate import validate
 from cli import main
 
 HERE = Path(__file__).parent

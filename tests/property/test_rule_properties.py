@@ -24,12 +24,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker import expr as ex
-from checker.compiler import OPERATORS, compile_rules
 from checker.errors import CheckerError, Diagnostic
-from checker.rules import load_rules
+from checker.language import expr as ex
+from checker.language.compiler import OPERATORS, compile_rules
+from checker.language.rules import load_rules
+from checker.maintain.validate import validate
 from checker.scan import ScanOptions, scan
-from checker.validate import validate
 
 settings.register_profile(
     "rule-properties",

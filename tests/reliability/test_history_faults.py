@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import checker.history
-from checker.history import History, open_history
+import checker.state.history
+from checker.state.history import History, open_history
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def next_night_records(history: Path, reports: Path) -> None:
 
 def failing_after_some_rows(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> list[object]:
     """Make the history raise `failure` while it builds the findings' rows, after a few are stored."""
-    real = checker.history._finding_row
+    real = checker.state.history._finding_row
     rows: list[object] = []
 
     def finding_row(*args: Any) -> Any:
@@ -85,7 +85,7 @@ def failing_after_some_rows(monkeypatch: pytest.MonkeyPatch, failure: BaseExcept
         rows.append(args)
         return real(*args)
 
-    monkeypatch.setattr(checker.history, "_finding_row", finding_row)
+    monkeypatch.setattr(checker.state.history, "_finding_row", finding_row)
     return rows
 
 
@@ -125,7 +125,7 @@ def test_a_full_database_is_a_history_error_and_the_reports_stand(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, night_1: Path
 ) -> None:
     before = dump(night_1)
-    real = checker.history.open_history
+    real = checker.state.history.open_history
 
     def full(path: Path, **kwargs: Any) -> History:
         opened = real(path, **kwargs)
@@ -133,7 +133,7 @@ def test_a_full_database_is_a_history_error_and_the_reports_stand(
         opened.connection.execute(f"PRAGMA max_page_count = {pages}")  # not one page more
         return opened
 
-    monkeypatch.setattr(checker.history, "open_history", full)
+    monkeypatch.setattr(checker.state.history, "open_history", full)
     report = tmp_path / "report.json"
     result = scan(night_1, NIGHT_2, "--output", str(report))
     assert result.exit_code == 2, result.output
@@ -151,9 +151,9 @@ def test_a_full_database_is_a_history_error_and_the_reports_stand(
 
 KILL = """
 import os, signal, sys
-import checker.history
+import checker.state.history
 
-real_row, real_open = checker.history._finding_row, checker.history.open_history
+real_row, real_open = checker.state.history._finding_row, checker.state.history.open_history
 rows = 0
 
 
@@ -171,8 +171,8 @@ def open_history(*args, **kwargs):
     return opened
 
 
-checker.history._finding_row = finding_row
-checker.history.open_history = open_history
+checker.state.history._finding_row = finding_row
+checker.state.history.open_history = open_history
 from cli import main
 
 main(sys.argv[2:], prog_name="rivercheck")

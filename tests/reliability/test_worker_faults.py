@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 import pytest
 from click.testing import CliRunner, Result
 
-import checker.engine
+import checker.engine.adapter
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def test_a_dying_worker_fails_the_scan_in_one_line_and_changes_nothing(
     reports = tmp_path / "reports"
     reports.mkdir()
     alive = children(os.getpid())
-    monkeypatch.setattr(checker.engine, "run_partitions", die)  # forked workers inherit it
+    monkeypatch.setattr(checker.engine.adapter, "run_partitions", die)  # forked workers inherit it
     outputs = ["--output", str(reports / "r.json"), "--output", str(reports / "r.html")]
     result = scan(night_1, NIGHT_2, "--jobs", jobs, *outputs)
     assert result.exit_code == 3, result.output
@@ -145,7 +145,7 @@ def test_a_dying_worker_fails_the_scan_in_one_line_and_changes_nothing(
 def test_debug_shows_the_traceback_from_inside_the_worker(
     monkeypatch: pytest.MonkeyPatch, night_1: Path
 ) -> None:
-    monkeypatch.setattr(checker.engine, "run_partitions", _raise)
+    monkeypatch.setattr(checker.engine.adapter, "run_partitions", _raise)
     result = scan(night_1, NIGHT_2, "--jobs", "1", "--debug")
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr
@@ -158,7 +158,7 @@ def test_debug_shows_the_traceback_from_inside_the_worker(
 
 HANG = """
 import os, select, sys
-import checker.engine
+import checker.engine.adapter
 
 ready = int(sys.argv[1])
 
@@ -169,7 +169,7 @@ def hang(*args, **kwargs):
     raise RuntimeError("nobody killed this worker")
 
 
-checker.engine.run_partitions = hang
+checker.engine.adapter.run_partitions = hang
 from cli import main
 
 main(sys.argv[2:], prog_name="rivercheck")
@@ -178,7 +178,7 @@ main(sys.argv[2:], prog_name="rivercheck")
 
 STARTING = """
 import multiprocessing.process, os, select, signal, sys
-import checker.engine
+import checker.engine.adapter
 
 ready = int(sys.argv[1])
 gate, opened = os.pipe()
@@ -199,7 +199,7 @@ class Starting(set):
 
 
 multiprocessing.process._children = Starting(multiprocessing.process._children)
-checker.engine.run_partitions = interrupt_then_hang
+checker.engine.adapter.run_partitions = interrupt_then_hang
 from cli import main
 
 main(sys.argv[2:], prog_name="rivercheck")

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from checker import history as history_module
 from checker.errors import CheckerError
-from checker.findings import ScanResult
-from checker.history import (
+from checker.results.document import ScanResult
+from checker.scan import scan
+from checker.state import history as history_module
+from checker.state.history import (
     HISTORY_DEFAULT,
     MIGRATIONS,
     History,
@@ -34,7 +35,6 @@ from checker.history import (
     scans,
     sparkline,
 )
-from checker.scan import scan
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"

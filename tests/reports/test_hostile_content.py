@@ -33,16 +33,16 @@ from hypothesis import strategies as st
 from junitparser import JUnitXml
 from openpyxl import load_workbook
 
-from checker.findings import Finding, History, ResolvedFinding, ScanResult
+from checker.language.rules import Text
 from checker.reports import render
 from checker.reports.html import SCRIPT, STYLE, render_html
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.safe import for_csv, for_html, for_markdown, for_terminal, for_xml, visible
 from checker.reports.table import render_table
-from checker.rules import Text
+from checker.results.document import Finding, History, ResolvedFinding, ScanResult
 from checker.scan import scan
-from checker.waivers import apply_waivers, load_waivers
+from checker.state.waivers import apply_waivers, load_waivers
 from cli import main
 
 if TYPE_CHECKING:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from checker.findings import History, ResolvedFinding, ScanResult, WaiverReport, WaiverState
+from checker.language.rules import SEVERITIES, Text
 from checker.reports import render
 from checker.reports.html import render_html
 from checker.reports.words import HISTORY, LABEL
-from checker.rules import SEVERITIES, Text
+from checker.results.document import History, ResolvedFinding, ScanResult, WaiverReport, WaiverState
 from checker.scan import scan
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from checker.findings import ScanResult
 from checker.reports import FORMATS, SUFFIXES, render
+from checker.results.document import ScanResult
 from checker.scan import scan
 from cli import main
 

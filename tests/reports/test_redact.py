@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from checker import redact as redact_module
-from checker.findings import FactRef, ScanResult
-from checker.redact import BUILTIN_KEY, KEY_VARIABLE, pseudonym, redact, redaction_key
+from checker.results import redact as redact_module
+from checker.results.document import FactRef, ScanResult
+from checker.results.redact import BUILTIN_KEY, KEY_VARIABLE, pseudonym, redact, redaction_key
 from checker.scan import scan
-from checker.waivers import apply_waivers, load_waivers
+from checker.state.waivers import apply_waivers, load_waivers
 from facts.loaders import FactSet, load_facts
 
 ROOT = Path(__file__).resolve().parents[2]

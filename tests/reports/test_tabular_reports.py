@@ -19,13 +19,13 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from openpyxl import load_workbook
 
-from checker.findings import Finding, History, ResolvedFinding, ScanResult, WaiverReport, WaiverState
+from checker.language.rules import Text, load_rules
 from checker.reports import render
 from checker.reports.csv import FORMULA_STARTS, neutralise
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.words import LABEL
-from checker.rules import Text, load_rules
+from checker.results.document import Finding, History, ResolvedFinding, ScanResult, WaiverReport, WaiverState
 from checker.scan import scan
 
 ROOT = Path(__file__).resolve().parents[2]

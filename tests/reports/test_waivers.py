@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from checker.errors import CheckerError, Location
-from checker.findings import ScanResult
+from checker.results.document import ScanResult
 from checker.scan import scan
-from checker.waivers import Waiver, WaiverEntry, apply_waivers, load_waivers, render_waiver_audit
+from checker.state.waivers import Waiver, WaiverEntry, apply_waivers, load_waivers, render_waiver_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"

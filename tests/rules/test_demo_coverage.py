@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.findings import ScanResult
-from checker.rules import LoadedRule, Pattern, load_rules
+from checker.language.rules import LoadedRule, Pattern, load_rules
+from checker.results.document import ScanResult
 from checker.scan import scan
 from facts.loaders import load_facts
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import LoadedCase, load_cases, run_case
-from checker.rules import load_rules
+from checker.language.rules import load_rules
+from checker.maintain.cases import LoadedCase, load_cases, run_case
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASES = load_cases(RULES)

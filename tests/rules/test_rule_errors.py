@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from checker.compiler import compile_rules
 from checker.errors import CheckerError
-from checker.rules import load_rules
+from checker.language.compiler import compile_rules
+from checker.language.rules import load_rules
 
 AS_OF = dt.date(2026, 11, 26)
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "rule_errors.yaml").read_text("utf-8"))[

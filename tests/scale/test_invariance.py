@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bench.oracle import ORACLE_RULES, findings, load_params
-from checker.findings import ScanResult
-from checker.partition import DEFAULT_TARGET
+from checker.engine.partition import DEFAULT_TARGET
+from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.loaders import load_facts
 from facts.synthetic import Generated, generate

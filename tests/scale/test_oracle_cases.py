@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bench.oracle import ORACLE_RULES, findings, load_params
-from checker.cases import LoadedCase, load_cases
+from checker.maintain.cases import LoadedCase, load_cases
 from facts.loaders import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

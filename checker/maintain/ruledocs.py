@@ -21,11 +21,8 @@ from typing import Any
 
 import yaml
 
-from checker.cases import LoadedCase, load_cases, run_case
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import ScanResult
-from checker.output import make_folder, write_atomically
-from checker.rules import (
+from checker.language.rules import (
     ARTICLES,
     CASES_SUFFIX,
     Group,
@@ -36,6 +33,9 @@ from checker.rules import (
     RuleSet,
     load_rules,
 )
+from checker.maintain.cases import LoadedCase, load_cases, run_case
+from checker.output import make_folder, write_atomically
+from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.models import MODELS
 
@@ -43,7 +43,7 @@ GENERATOR = "rivercheck rules docs"
 INDEX = "README.md"
 REGULATION_TITLE = "上海市河长制办公室工作规则(试行) (2022)"
 REGULATION = (
-    Path(__file__).resolve().parents[2]
+    Path(__file__).resolve().parents[3]
     / "shared"
     / "regulation"
     / "shanghai-river-chief-office-work-rules-2022.zh.txt"

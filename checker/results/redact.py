@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from checker.findings import ChainLink, DerivedFact, FactRef, Finding, ScanResult
-from checker.rules import Text
+from checker.language.rules import Text
+from checker.results.document import ChainLink, DerivedFact, FactRef, Finding, ScanResult
 from facts.loaders import FactSet
 
 KEY_VARIABLE = "RIVERCHECK_REDACT_KEY"

@@ -1,8 +1,8 @@
 """Only what can match reaches the engine: Python tests of a pattern's comparisons with constants.
 
 A fact that fails every constant comparison of every pattern of its kind in a pass can never match
-there, so it is not asserted at all (`checker.partition`). The same tests drive counting rules that
-are evaluated without the engine (`checker.evaluate.outputs_streamed`). The semantics are the
+there, so it is not asserted at all (`checker.engine.partition`). The same tests drive counting rules that
+are evaluated without the engine (`checker.engine.evaluate.outputs_streamed`). The semantics are the
 engine's: a missing field fails every comparison except `exists: false` (and `or_missing`).
 """
 
@@ -12,8 +12,8 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from checker import expr as ex
-from checker.compiler import Comparison, CompiledPattern
+from checker.language import expr as ex
+from checker.language.compiler import Comparison, CompiledPattern
 
 FactTest = Callable[[Mapping[str, Any]], bool]
 _ORDER = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from checker.cases import CaseFile
-from checker.findings import RESULT_VERSION, ScanResult
+from checker.language.rules import Param, Rule
+from checker.maintain.cases import CaseFile
 from checker.output import make_folder, write_atomically
-from checker.rules import Param, Rule
+from checker.results.document import RESULT_VERSION, ScanResult
 from facts.models import FILE_STEMS, MODELS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -6,7 +6,7 @@ every rule that produces a kind it matches: forward chaining, evaluated stratum 
 negation and counting see complete inputs), and gives each rule a partition scheme (which field of
 each fact kind must share a value for the rule's joins, so facts that join always land in one
 partition). Rules of a stratum with compatible schemes form one pass. The result is engine-neutral:
-`Program` holds plain JSON rulesets for durable-rules, and `checker.engine` runs them.
+`Program` holds plain JSON rulesets for durable-rules, and `checker.engine.adapter` runs them.
 """
 
 from __future__ import annotations
@@ -20,14 +20,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker import calendar
-from checker import expr as ex
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
-from checker.rules import Group, LoadedRule, Negation, Param, Pattern, RuleSet
+from checker.language import calendar
+from checker.language import expr as ex
+from checker.language.rules import Group, LoadedRule, Negation, Param, Pattern, RuleSet
 from facts.models import MODELS
 
 EPOCH = dt.date(1970, 1, 1)
 FINDING_KIND = "finding"
+DEDUCTION_KIND = "deduction"
+"""Derived facts of this kind are points charged to a unit (`checker.results` adds them up)."""
+SCORE_PARAMS = ("score_base", "score_floor")
+"""Parameters the scores read, if params.yaml declares them."""
 FINDING_FIELDS = ("key", "rule", "article", "type", "severity", "subject", "responsible")
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists")
 ORDERING = ("lt", "lte", "gt", "gte")
@@ -90,7 +94,7 @@ class CompiledRule:
     scheme: dict[str, tuple[str, ...]] = field(default_factory=dict)
     provisional: tuple[int, ...] = ()
     """Years without an official holiday schedule that a limit in working days ran into: the
-    rule's results rest on working days computed by the statutory rules (`checker.calendar`)."""
+    rule's results rest on working days computed by the statutory rules (`checker.language.calendar`)."""
 
     @property
     def local(self) -> bool:
@@ -146,7 +150,7 @@ class Pass:
 
     def durable_ruleset(self) -> dict[str, dict[str, Any]]:
         """The pass as a durable-rules JSON ruleset, rule name -> {"all": [...]} (no actions yet)."""
-        # negated patterns are decided by the adapter (`checker.evaluate.Absence`), not by the engine:
+        # negated patterns are decided by the adapter (`checker.engine.evaluate.Absence`), not by the engine:
         # durable-rules' `$not` over joined facts gave different answers on identical runs (pitfall 12)
         return {rule.id: {"all": [_durable_pattern(p) for p in rule.positive]} for rule in self.rules}
 
@@ -351,12 +355,6 @@ def _sort(value: Any) -> str:
     return "text" if isinstance(value, str) else ""
 
 
-def _deduction_kind() -> str:
-    from checker.findings import DEDUCTION_KIND  # findings imports this module
-
-    return DEDUCTION_KIND
-
-
 def _derived_dates(rules: list[CompiledRule], dates: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """Derived fields that hold dates (a date field copied, or a date plus or minus days), so reports
     show them as dates rather than day numbers."""
@@ -521,7 +519,7 @@ class _Checker:
                 for lang in ("zh", "en"):
                     text = getattr(getattr(finding, part), lang)
                     self._placeholders(text, ("then", "finding", part, lang), values, facts)
-        if derive and derive.fact == _deduction_kind() and "points" in derive.set:
+        if derive and derive.fact == DEDUCTION_KIND and "points" in derive.set:
             self._check_points(derive.set["points"], constants)
         self._check_joined(patterns)
         self._check_negations(rule)
@@ -1071,8 +1069,6 @@ def _param_misfits(
     ruleset: RuleSet, params: dict[str, Any], overridden: set[str], uses: ParamUses
 ) -> list[Diagnostic]:
     """One diagnostic per parameter and use that does not fit, at its value in params.yaml."""
-    from checker.findings import SCORE_PARAMS  # findings imports this module
-
     for name in SCORE_PARAMS:
         if name in params and not _fits(params[name], "number"):
             usage = "as the score units start from or cannot fall below"
@@ -1259,7 +1255,7 @@ def in_engine(comparison: Comparison) -> bool:
 
     The engine gets comparisons with constants (any operator) and equality joins with another fact's
     field. Anything else (`found_on > $closed.signed_off_on`, arithmetic on fields) is checked by
-    `checker.evaluate` on the matched facts: durable-rules crashes now and then (SIGSEGV in
+    `checker.engine.evaluate` on the matched facts: durable-rules crashes now and then (SIGSEGV in
     `reduceExpressionSequence`) evaluating an ordering comparison against a joined fact, errs (311)
     on `$neq` or `$lt` against a field the other fact lacks, and matches wrongly on a missing field
     of the same fact (docs/engine.md, pitfalls 10 and 11).

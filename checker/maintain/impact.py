@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import Finding, ScanResult
 from checker.reports.safe import for_terminal
 from checker.reports.words import SEVERITY
+from checker.results.document import Finding, ScanResult
 from checker.scan import ScanOptions, scan
 
 BASE_CODE = "impact-base"

@@ -30,10 +30,10 @@ from pydantic import (
 )
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
-from checker.findings import Finding, ScanResult, WaiverReport, WaiverState
+from checker.language.rules import RuleId, read_yaml_file, schema_diagnostics
 from checker.reports.safe import for_terminal
 from checker.reports.words import LABEL
-from checker.rules import RuleId, read_yaml_file, schema_diagnostics
+from checker.results.document import Finding, ScanResult, WaiverReport, WaiverState
 from facts.yamlsrc import Located
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -11,11 +11,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from checker.cases import load_cases
-from checker.compiler import FINDING_KIND, compile_rules
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import DEDUCTION_KIND, SCORE_PARAMS
-from checker.rules import CASES_SUFFIX, Negation, RuleSet, read_rules
+from checker.language.compiler import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, compile_rules
+from checker.language.rules import CASES_SUFFIX, Negation, RuleSet, read_rules
+from checker.maintain.cases import load_cases
 
 CONSUMED_OUTSIDE_RULES = {DEDUCTION_KIND: "unit scores", FINDING_KIND: "reports"}
 _PARAM_USE = re.compile(r"[${]params\.([a-z][a-z0-9_]*)")

@@ -19,11 +19,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from checker.cases import LoadedCase, load_cases, run_case
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import ScanResult
-from checker.ruledocs import chinese_numeral
-from checker.rules import (
+from checker.language.rules import (
     ARTICLES,
     ARTICLES_FILE,
     CASES_SUFFIX,
@@ -34,6 +31,9 @@ from checker.rules import (
     read_yaml_file,
     schema_diagnostics,
 )
+from checker.maintain.cases import LoadedCase, load_cases, run_case
+from checker.maintain.ruledocs import chinese_numeral
+from checker.results.document import ScanResult
 from checker.scan import scan
 
 MATRIX_VERSION = 1

@@ -5,22 +5,22 @@ the ones found here). Each is handled once, below, and tested in tests/test_engi
 
  1. refused facts: a fact refused as "already observed" gets a salted internal id and is asserted
     again (the engine compares 32-bit FNV-1a hashes of ids only); retries are counted;
- 2. quadratic sessions: each partition is its own session (sid), kept small by `checker.partition`;
+ 2. quadratic sessions: each partition is its own session (sid), kept small by `checker.engine.partition`;
  3. joins on `id`: facts carry their own `key`; the compiler joins on fields, never `id` or `sid`;
  4. unhandled facts: a fact no rule matches is normal; facts are asserted one at a time, never in
     `assert_facts` batches that one unmatched fact would silently drop;
  5. memory and sid limits: a fresh `Host` per chunk of partitions, at most MAX_SIDS sessions per
-    chunk, each chunk in a worker process that exits (`checker.workers`);
+    chunk, each chunk in a worker process that exits (`checker.engine.workers`);
  6. the global host of `durable.lang` is never used: rulesets are JSON on a fresh `engine.Host`,
     named uniquely;
- 7. arithmetic only on the right of a comparison: arranged by `checker.expr.isolate`, and
+ 7. arithmetic only on the right of a comparison: arranged by `checker.language.expr.isolate`, and
     arithmetic over fields never reaches the engine at all (see 11);
- 8. no dates: dates are day numbers (`checker.compiler.day_number`);
+ 8. no dates: dates are day numbers (`checker.language.compiler.day_number`);
  9. swallowed action errors: actions only record what matched; an error inside one is kept and
     raised after the assert returns, as an EngineError;
 10. comparisons against a missing field (error 311, or a wrong match) and
 11. crashes comparing against a joined fact's field: the engine gets only comparisons with
-    constants and equality joins; the rest is checked on each match (`checker.compiler.in_engine`).
+    constants and equality joins; the rest is checked on each match (`checker.language.compiler.in_engine`).
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checker.compiler import Pass, day_number, shadow
-from checker.engine import Fact
-from checker.prefilter import constant_test
+from checker.engine.adapter import Fact
+from checker.engine.prefilter import constant_test
+from checker.language.compiler import Pass, day_number, shadow
 from facts.loaders import FactSet
 
 DEFAULT_TARGET = 2_000
@@ -76,7 +76,7 @@ def partition(
     """Split the facts one pass can match into partitions (non-empty ones only, in a fixed order).
 
     Two reductions keep facts that cannot match out of the engine, both exact:
-    - a fact that fails every constant comparison of every pattern of its kind (`checker.prefilter`);
+    - a fact that fails every constant comparison of every pattern of its kind (`checker.engine.prefilter`);
     - a fact whose join value has, for every rule that could use it, a positive pattern with no
       candidate fact of that value: every match binds all positive patterns to facts that share
       the rule's joined value (the partition value), each to a different fact, so such a fact can

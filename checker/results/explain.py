@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from checker.errors import CheckerError, Location
-from checker.findings import ChainLink, Finding, ScanResult
 from checker.reports.safe import for_terminal
+from checker.results.document import ChainLink, Finding, ScanResult
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 WORDS: dict[str, dict[str, Any]] = {

@@ -13,12 +13,12 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from checker import engine
-from checker.compiler import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
-from checker.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
-from checker.partition import DEFAULT_TARGET, engine_facts, normalise, partition
-from checker.partition import engine_value as _engine_value
-from checker.workers import run_tasks
+from checker.engine import adapter as engine
+from checker.engine.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
+from checker.engine.partition import DEFAULT_TARGET, engine_facts, normalise, partition
+from checker.engine.partition import engine_value as _engine_value
+from checker.engine.workers import run_tasks
+from checker.language.compiler import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
 from facts.loaders import Consumer, FactSet
 from facts.models import MODELS, Record
 

@@ -32,11 +32,11 @@ from types import TracebackType
 from typing import Any
 
 from checker.errors import CheckerError, Location
-from checker.findings import Finding, ResolvedFinding, ScanResult
-from checker.findings import History as FindingHistory
+from checker.language.rules import SEVERITIES, Text
 from checker.reports.words import HISTORY as HISTORY_WORDS
 from checker.reports.words import SEVERITY as SEVERITY_WORDS
-from checker.rules import SEVERITIES, Text
+from checker.results.document import Finding, ResolvedFinding, ScanResult
+from checker.results.document import History as FindingHistory
 
 HISTORY_DEFAULT = Path(".rivercheck/history.sqlite")
 APPLICATION_ID = 0x52564348

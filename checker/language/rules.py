@@ -3,7 +3,7 @@
 A rule is YAML data, one rule per file named after its id (`rules/overdue/RECT-OVERDUE.yaml`);
 `rules/params.yaml` holds every tunable number. This module checks each file's shape against the
 schema below and reports every problem with file and line; what the rules *mean* together (known
-fact kinds and fields, joins, strata) is checked by `checker.compiler`. The language is described in
+fact kinds and fields, joins, strata) is checked by `checker.language.compiler`. The language is described in
 docs/rule-language.md.
 """
 
@@ -194,7 +194,7 @@ CALENDAR_DAYS = "calendar days"
 WORKING_DAYS = "working days"
 DAY_UNITS = (CALENDAR_DAYS, WORKING_DAYS)
 """The units a limit in days can have: every day counts, or only the working days of the official
-Chinese calendar (`checker.calendar`). Any other unit is free text."""
+Chinese calendar (`checker.language.calendar`). Any other unit is free text."""
 _WORKING_LIKE = re.compile(r"(?:work|working|business)[\s_-]*days?|workdays?|个?工作日", re.IGNORECASE)
 """Other ways of writing working days: refused, so a misspelt unit never counts calendar days."""
 
@@ -217,7 +217,7 @@ class Param(Strict):
     @property
     def working_days(self) -> bool:
         """Whether the parameter counts working days (`$as_of - $params.X` is then folded by the
-        official calendar, see `checker.compiler`)."""
+        official calendar, see `checker.language.compiler`)."""
         return self.unit.strip() == WORKING_DAYS
 
 

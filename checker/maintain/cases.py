@@ -19,8 +19,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.findings import ScanResult
-from checker.rules import CASES_SUFFIX, read_yaml_file, schema_diagnostics
+from checker.language.rules import CASES_SUFFIX, read_yaml_file, schema_diagnostics
+from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.models import FILE_STEMS
 from facts.yamlsrc import Located

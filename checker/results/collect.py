@@ -1,241 +1,31 @@
-"""Derivation to result: findings with the facts they rest on and their chain, unit scores, a stamp.
-
-The result document is what every report renders; nothing downstream recomputes. It is a pydantic
-model so its JSON Schema can be published, and its JSON is deterministic: same facts, rules and
-`as_of`, same bytes.
-"""
+"""Derivation to result: findings with the facts they rest on and their chain, unit scores, a stamp."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from checker.compiler import FINDING_KIND, Program, day_date
-from checker.errors import CheckerError, Location
-from checker.evaluate import Basis, Output
-from checker.rules import SEVERITIES, Text
-from checker.run import Derivation
+from checker.engine.evaluate import Basis, Output
+from checker.engine.run import Derivation
+from checker.language.compiler import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, Program, day_date
+from checker.language.rules import SEVERITIES, Text
+from checker.results.document import (
+    RESULT_VERSION,
+    ChainLink,
+    Deduction,
+    DerivedFact,
+    FactRef,
+    Finding,
+    RuleRun,
+    ScanResult,
+    Stamp,
+    UnitScore,
+)
 from facts.loaders import FactSet
 from facts.models import MODELS
-
-RESULT_VERSION = "1"
-DEDUCTION_KIND = "deduction"
-"""Derived facts of this kind ({unit, points, finding, rule}) are charged to the unit's score."""
-SCORE_PARAMS = ("score_base", "score_floor")
-"""Parameters the scores read (a unit starts at score_base; no score goes below score_floor)."""
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FactRef(Model):
-    """A recorded fact a finding rests on: where it was read and the values that mattered."""
-
-    kind: str
-    key: str
-    file: str
-    line: int
-    values: dict[str, Any]
-
-
-class ChainLink(Model):
-    """A derived fact on the way to a finding, the rule that derived it and the finding it came with."""
-
-    kind: str
-    key: str
-    rule: str
-    finding: str | None
-    values: dict[str, Any]
-    records: list[str]
-    """Recorded facts it rests on directly, as kind:key (their places are in the finding's facts)."""
-    rests_on: list[ChainLink]
-
-
-class History(Model):
-    """Where a finding stands against earlier scans (filled in from the history database)."""
-
-    state: Literal["new", "persisting", "regressed"]
-    """new: not in the previous scan and never before; persisting: also in the previous scan;
-    regressed: seen before, resolved, and back."""
-    first_seen: dt.date
-    """as_of of the first scan that had it (this scan's as_of when new)."""
-    days_open: int
-    """Days from first_seen to this scan's as_of."""
-
-
-class WaiverState(Model):
-    """An accepted exception that names this finding (from the waivers file)."""
-
-    state: Literal["active", "expired"]
-    reason: str
-    approver: str
-    approved_on: dt.date
-    expires_on: dt.date
-    file: str
-    line: int
-
-
-class Finding(Model):
-    """Something a person should act on, with why (article), about what, who must act, and the evidence."""
-
-    fingerprint: str
-    rule: str
-    article: int
-    also_cites: list[int]
-    gist: str
-    """What the article requires, in a line."""
-    kind: str
-    severity: str
-    subject: str
-    responsible: str | None
-    responsible_name: str | None
-    district: str | None
-    """The responsible unit's district, where it has one."""
-    as_of: dt.date
-    title: Text
-    message: Text
-    remedy: Text
-    """What would make it compliant."""
-    facts: list[FactRef]
-    chain: list[ChainLink]
-    history: History | None = None
-    waiver: WaiverState | None = None
-    provisional: bool = Field(default=False, exclude_if=lambda value: not value)
-    """The finding rests on working days of a year whose official holiday schedule is not published
-    yet (computed by the statutory holidays, `checker.calendar`); left out of the JSON when false."""
-    provisional_years: list[int] = Field(default_factory=list, exclude_if=lambda value: not value)
-    """Those years; left out of the JSON when there are none."""
-
-    @property
-    def failing(self) -> bool:
-        """Counts towards --fail-on: every finding but one under an active waiver."""
-        return self.waiver is None or self.waiver.state != "active"
-
-
-class DerivedFact(Model):
-    """A fact the rules derived (an overdue problem, an interview due, a deduction ...)."""
-
-    kind: str
-    key: str
-    rule: str
-    finding: str | None
-    values: dict[str, Any]
-
-
-class Deduction(Model):
-    finding: str
-    rule: str
-    points: float
-
-
-class UnitScore(Model):
-    unit: str
-    name: str
-    score: float
-    deducted: float
-    deductions: list[Deduction]
-
-
-class Stamp(Model):
-    """What produced the result: enough to reproduce it."""
-
-    tool: str
-    engine: str
-    as_of: dt.date
-    facts_digest: str
-    rules_version: str
-    params_digest: str
-    result_version: str
-
-
-class ResolvedFinding(Model):
-    """A finding of the previous scan that this scan no longer has."""
-
-    fingerprint: str
-    rule: str
-    article: int
-    severity: str
-    subject: str
-    responsible: str | None
-    message: Text
-    first_seen: dt.date
-    last_seen: dt.date
-
-
-class WaiverReport(Model):
-    """A waiver from the waivers file and what it did in this scan."""
-
-    state: Literal["active", "expired", "unmatched"]
-    fingerprint: str | None
-    rule: str | None
-    subject: str | None
-    reason: str
-    approver: str
-    approved_on: dt.date
-    expires_on: dt.date
-    file: str
-    line: int
-    matched: list[str]
-    """Fingerprints of the findings it names."""
-
-
-class RuleRun(Model):
-    """A rule the scan ran (so reports can say which rules found nothing)."""
-
-    id: str
-    article: int
-    title: Text
-    kind: str
-    severity: str
-
-
-class ScanResult(Model):
-    """One scan: findings, scores and counts, stamped; history and waivers when they were given."""
-
-    stamp: Stamp
-    rules: list[RuleRun] = []
-    findings: list[Finding]
-    derived: list[DerivedFact]
-    scores: list[UnitScore]
-    counts: dict[str, dict[str, int]]
-    facts: dict[str, int]
-    previous_scan: dt.date | None = None
-    """as_of of the scan the history compared with (None: no history, or none earlier)."""
-    resolved: list[ResolvedFinding] = []
-    waivers: list[WaiverReport] = []
-
-    def to_json(self) -> str:
-        data = self.model_dump(mode="json")
-        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def load_result(path: Path) -> ScanResult:
-    """A saved JSON report, read back; errors name the file."""
-    try:
-        return ScanResult.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise CheckerError.at(
-            Location(str(path)), "result-read", f"cannot read the report: {error.strerror}"
-        ) from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise CheckerError.at(
-            Location(str(path)),
-            "result-format",
-            f"not a rivercheck JSON report: {where}: {first['msg']}",
-            help="give the file written by 'rivercheck scan --format json' (result version "
-            + RESULT_VERSION
-            + ")",
-        ) from None
 
 
 def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str, engine: str) -> ScanResult:
