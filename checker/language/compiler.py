@@ -23,7 +23,8 @@ from typing import Any
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.language import calendar
 from checker.language import expr as ex
-from checker.language.rules import Group, LoadedRule, Negation, Param, Pattern, RuleSet
+from checker.language.load import LoadedRule, RuleSet
+from checker.language.schema import Group, Negation, Param, Pattern
 from facts.models import MODELS
 
 EPOCH = dt.date(1970, 1, 1)

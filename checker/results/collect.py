@@ -11,7 +11,7 @@ from typing import Any
 from checker.engine.evaluate import Basis, Output
 from checker.engine.run import Derivation
 from checker.language.compiler import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, Program, day_date
-from checker.language.rules import SEVERITIES, Text
+from checker.language.schema import SEVERITIES, Text
 from checker.results.document import (
     RESULT_VERSION,
     ChainLink,

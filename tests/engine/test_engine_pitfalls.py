@@ -23,7 +23,7 @@ from checker.engine.run import RunOptions, run
 from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
 from checker.language.compiler import Program, compile_rules, in_engine
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from facts.loaders import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from checker.errors import CheckerError, Diagnostic
 from checker.language import expr as ex
 from checker.language.compiler import OPERATORS, compile_rules
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.maintain.validate import validate
 from checker.scan import ScanOptions, scan
 

@@ -12,7 +12,7 @@ import yaml
 
 from checker.errors import CheckerError
 from checker.language.compiler import compile_rules
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 
 AS_OF = dt.date(2026, 11, 26)
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "rule_errors.yaml").read_text("utf-8"))[
