@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.language import expr as ex
-from checker.language.compiler import Comparison, CompiledPattern, Pass, in_engine, shadow
+from checker.language.program import Comparison, CompiledPattern, Pass, in_engine, shadow
 
 
 def durable_ruleset(step: Pass) -> dict[str, dict[str, Any]]:

@@ -208,7 +208,7 @@ class Param(Strict):
     @property
     def working_days(self) -> bool:
         """Whether the parameter counts working days (`$as_of - $params.X` is then folded by the
-        official calendar, see `checker.language.compiler`)."""
+        official calendar, see `checker.language.params`)."""
         return self.unit.strip() == WORKING_DAYS
 
 

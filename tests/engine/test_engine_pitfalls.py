@@ -23,8 +23,9 @@ from checker.engine.ruleset import durable_ruleset
 from checker.engine.run import RunOptions, run
 from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
-from checker.language.compiler import Program, compile_rules, in_engine
+from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
+from checker.language.program import Program, in_engine
 from facts.loaders import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from checker.engine.ruleset import durable_ruleset
 from checker.errors import CheckerError, Diagnostic
 from checker.language import expr as ex
-from checker.language.compiler import OPERATORS, compile_rules
+from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
+from checker.language.program import OPERATORS
 from checker.maintain.validate import validate
 from checker.scan import ScanOptions, scan
 
