@@ -30,33 +30,11 @@ def ordered_words(rules: list[CompiledRule], params: dict[str, Any]) -> list[Dia
     engine and the adapter would compare a word with a number and fail while the rules run. A
     derived field is reported where it is set (the comparisons state what it must be); anything
     else where it is compared."""
-    held: Held = {}
-    changed = True
-    while changed:  # derived fields copy one another: until nothing new is learnt
-        changed = False
-        for rule in rules:
-            for name, value in rule.derive_set if rule.derive_kind else ():
-                slot = held.setdefault((str(rule.derive_kind), name), {})
-                for sort, (example, origin) in _sorts(value, rule, held, params).items():
-                    changed = changed or sort not in slot
-                    slot.setdefault(sort, (example, origin, rule.id))
+    held = _held(rules, params)
     compared: dict[tuple[str, str, str], set[str]] = {}  # (producer, kind, field) -> rules comparing it
     found = []
     for rule in rules:
-        checks: list[tuple[tuple[str | int, ...], str, ex.Expr]] = []
-        for index, pattern in enumerate(rule.patterns):
-            at: tuple[str | int, ...] = ("when", index, "not") if pattern.negated else ("when", index)
-            for comparison in pattern.comparisons:
-                if comparison.op not in ORDERING:
-                    continue
-                place = (*at, "where", comparison.field)
-                checks.append((place, comparison.op, ex.Ref(pattern.name, (comparison.field,))))
-                if not isinstance(comparison.value, ex.Const):
-                    checks.append((place, comparison.op, comparison.value))
-        for name, op, _ in rule.group.having if rule.group else ():
-            if op in ORDERING:
-                checks.append((("group", "having", name, op), op, ex.Ref(name)))
-        for place, op, operand in checks:
+        for place, op, operand in _ordered(rule):
             derived = _derived_field(operand, rule)
             if derived is not None:
                 for sort, (_, _, producer) in held.get(derived, {}).items():
@@ -93,6 +71,40 @@ def ordered_words(rules: list[CompiledRule], params: dict[str, Any]) -> list[Dia
             )
         )
     return found
+
+
+def _held(rules: list[CompiledRule], params: dict[str, Any]) -> Held:
+    """What each derived field can hold, and the rule whose `set` gives each sort."""
+    held: Held = {}
+    changed = True
+    while changed:  # derived fields copy one another: until nothing new is learnt
+        changed = False
+        for rule in rules:
+            for name, value in rule.derive_set if rule.derive_kind else ():
+                slot = held.setdefault((str(rule.derive_kind), name), {})
+                for sort, (example, origin) in _sorts(value, rule, held, params).items():
+                    changed = changed or sort not in slot
+                    slot.setdefault(sort, (example, origin, rule.id))
+    return held
+
+
+def _ordered(rule: CompiledRule) -> list[tuple[tuple[str | int, ...], str, ex.Expr]]:
+    """(place, operator, operand) of every comparison by order in the rule: both sides of a `where`
+    condition (the field, and the value unless constant), and the group value of a `having` test."""
+    checks: list[tuple[tuple[str | int, ...], str, ex.Expr]] = []
+    for index, pattern in enumerate(rule.patterns):
+        at: tuple[str | int, ...] = ("when", index, "not") if pattern.negated else ("when", index)
+        for comparison in pattern.comparisons:
+            if comparison.op not in ORDERING:
+                continue
+            place = (*at, "where", comparison.field)
+            checks.append((place, comparison.op, ex.Ref(pattern.name, (comparison.field,))))
+            if not isinstance(comparison.value, ex.Const):
+                checks.append((place, comparison.op, comparison.value))
+    for name, op, _ in rule.group.having if rule.group else ():
+        if op in ORDERING:
+            checks.append((("group", "having", name, op), op, ex.Ref(name)))
+    return checks
 
 
 def _derived_field(value: ex.Expr, rule: CompiledRule) -> tuple[str, str] | None:
