@@ -67,7 +67,8 @@ class ThenChecks(RefChecks):
         return Results(derive_key, derive_set, subject, responsible)
 
     def _placeholders(self, text: str, at: tuple[str | int, ...], values: set[str], facts: set[str]) -> None:
-        """`{value}` names a derived or group value, `{fact.field}` a bound fact's field (see `_render`)."""
+        """`{value}` names a derived or group value, `{fact.field}` a bound fact's field (filled in by
+        `checker.engine.evaluate._render`)."""
         for match in _PLACEHOLDER.finditer(text):
             name, _, form = match.group(1).partition(":")
             root, _, field_name = name.partition(".")
