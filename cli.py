@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from checker.errors import CheckerError, EngineError, Location
-from checker.language.rules import SEVERITIES
+from checker.language.schema import SEVERITIES
 from checker.output import printing
 from checker.reports import FORMATS, output_format, render
 from checker.scan import ScanOptions, scan, tool_version

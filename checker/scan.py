@@ -14,7 +14,7 @@ from checker.engine.adapter import engine_version
 from checker.engine.partition import DEFAULT_TARGET
 from checker.engine.run import RunOptions, counting_plan, run
 from checker.language.compiler import compile_rules
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.results.collect import collect
 from checker.results.document import ScanResult
 from facts.loaders import FactSet, load_facts

@@ -30,9 +30,10 @@ from pydantic import (
 )
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
-from checker.language.rules import read_yaml_file, schema_diagnostics
 from facts.models import MODELS, Key, Record
+from facts.schemaerrors import schema_diagnostics
 from facts.sheets import DATE_SPELLINGS
+from facts.yamlfile import read_yaml_file
 from facts.yamlsrc import Located, PathTuple
 
 __all__ = [

@@ -15,12 +15,12 @@ the ones found here). Each is handled once, below, and tested in tests/test_engi
     named uniquely;
  7. arithmetic only on the right of a comparison: arranged by `checker.language.expr.isolate`, and
     arithmetic over fields never reaches the engine at all (see 11);
- 8. no dates: dates are day numbers (`checker.language.compiler.day_number`);
+ 8. no dates: dates are day numbers (`checker.language.program.day_number`);
  9. swallowed action errors: actions only record what matched; an error inside one is kept and
     raised after the assert returns, as an EngineError;
 10. comparisons against a missing field (error 311, or a wrong match) and
 11. crashes comparing against a joined fact's field: the engine gets only comparisons with
-    constants and equality joins; the rest is checked on each match (`checker.language.compiler.in_engine`).
+    constants and equality joins; the rest is checked on each match (`checker.language.program.in_engine`).
 """
 
 from __future__ import annotations

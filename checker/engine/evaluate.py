@@ -18,7 +18,7 @@ from typing import Any
 from checker.engine.prefilter import constant_test
 from checker.errors import CheckerError
 from checker.language import expr as ex
-from checker.language.compiler import FINDING_KIND, CompiledRule, Program, day_date, shadow
+from checker.language.program import FINDING_KIND, CompiledRule, Program, day_date, shadow
 from facts.models import MODELS
 
 Match = Mapping[str, Mapping[str, Any]]
@@ -246,7 +246,7 @@ class _Running:
 
 
 def _residual_holds(rule: CompiledRule, match: Match, constants: dict[str, Any]) -> bool:
-    """The comparisons the engine leaves to the adapter (`checker.language.compiler.in_engine`)."""
+    """The comparisons the engine leaves to the adapter (`checker.language.program.in_engine`)."""
     env = {**constants, **match}
     for name, comparison in rule.residual:
         value = match[name].get(comparison.field)

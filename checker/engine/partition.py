@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.engine.adapter import Fact
 from checker.engine.prefilter import constant_test
-from checker.language.compiler import Pass, day_number, shadow
+from checker.language.program import Pass, day_number, shadow
 from facts.loaders import FactSet
 
 DEFAULT_TARGET = 2_000

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from checker.language import expr as ex
-from checker.language.compiler import Comparison, CompiledPattern
+from checker.language.program import Comparison, CompiledPattern
 
 FactTest = Callable[[Mapping[str, Any]], bool]
 _ORDER = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}

@@ -17,8 +17,9 @@ from checker.engine import adapter as engine
 from checker.engine.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
 from checker.engine.partition import DEFAULT_TARGET, engine_facts, normalise, partition
 from checker.engine.partition import engine_value as _engine_value
+from checker.engine.ruleset import durable_ruleset
 from checker.engine.workers import run_tasks
-from checker.language.compiler import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
+from checker.language.program import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
 from facts.loaders import Consumer, FactSet
 from facts.models import MODELS, Record
 
@@ -164,7 +165,7 @@ def _run_pass(
 ) -> tuple[list[Output], list[int]]:
     partitions = partition(step, available, options.partition_size)
     tasks = _tasks(step, partitions, options.jobs)
-    definition = step.durable_ruleset()
+    definition = durable_ruleset(step)
 
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
         chunk = [partitions[i] for i in task.partitions]

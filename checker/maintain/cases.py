@@ -19,10 +19,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.language.rules import CASES_SUFFIX, read_yaml_file, schema_diagnostics
+from checker.language.load import CASES_SUFFIX
 from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.models import FILE_STEMS
+from facts.schemaerrors import schema_diagnostics
+from facts.yamlfile import read_yaml_file
 from facts.yamlsrc import Located
 
 

@@ -20,21 +20,14 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.language.rules import (
-    ARTICLES,
-    ARTICLES_FILE,
-    CASES_SUFFIX,
-    ArticleEntry,
-    ArticlesFile,
-    LoadedRule,
-    load_rules,
-    read_yaml_file,
-    schema_diagnostics,
-)
+from checker.language.load import ARTICLES_FILE, CASES_SUFFIX, LoadedRule, load_rules
+from checker.language.schema import ARTICLES, ArticleEntry, ArticlesFile
 from checker.maintain.cases import LoadedCase, load_cases, run_case
 from checker.maintain.ruledocs import chinese_numeral
 from checker.results.document import ScanResult
 from checker.scan import scan
+from facts.schemaerrors import schema_diagnostics
+from facts.yamlfile import read_yaml_file
 
 MATRIX_VERSION = 1
 """Bumped when the JSON document's structure changes."""

@@ -22,17 +22,8 @@ from typing import Any
 import yaml
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.language.rules import (
-    ARTICLES,
-    CASES_SUFFIX,
-    Group,
-    LoadedRule,
-    Negation,
-    Param,
-    Pattern,
-    RuleSet,
-    load_rules,
-)
+from checker.language.load import CASES_SUFFIX, LoadedRule, RuleSet, load_rules
+from checker.language.schema import ARTICLES, Group, Negation, Param, Pattern
 from checker.maintain.cases import LoadedCase, load_cases, run_case
 from checker.output import make_folder, write_atomically
 from checker.results.document import ScanResult

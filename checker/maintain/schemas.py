@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from checker.language.rules import Param, Rule
+from checker.language.schema import Param, Rule
 from checker.maintain.cases import CaseFile
 from checker.output import make_folder, write_atomically
 from checker.results.document import RESULT_VERSION, ScanResult

@@ -12,8 +12,10 @@ import re
 from pathlib import Path
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.language.compiler import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, compile_rules
-from checker.language.rules import CASES_SUFFIX, Negation, RuleSet, read_rules
+from checker.language.compiler import compile_rules
+from checker.language.load import CASES_SUFFIX, RuleSet, read_rules
+from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS
+from checker.language.schema import Negation
 from checker.maintain.cases import load_cases
 
 CONSUMED_OUTSIDE_RULES = {DEDUCTION_KIND: "unit scores", FINDING_KIND: "reports"}

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from checker.language.rules import Text
+from checker.language.schema import Text
 from checker.reports.safe import FORMULA_STARTS as FORMULA_STARTS
 from checker.reports.safe import for_csv
 from checker.reports.words import KIND, LABEL, SEVERITY, WAIVER, status

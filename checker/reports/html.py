@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from checker.language.rules import SEVERITIES, Text
+from checker.language.schema import SEVERITIES, Text
 from checker.reports.safe import for_html
 from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, provisional, status
 from checker.results.document import ChainLink, Finding, ScanResult

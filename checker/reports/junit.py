@@ -17,7 +17,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
-from checker.language.rules import Text
+from checker.language.schema import Text
 from checker.reports.csv import finding_status, in_lang
 from checker.reports.safe import for_xml
 from checker.reports.words import LABEL

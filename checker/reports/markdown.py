@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from itertools import groupby
 
-from checker.language.rules import SEVERITIES
+from checker.language.schema import SEVERITIES
 from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
 from checker.reports.safe import for_markdown
 from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional

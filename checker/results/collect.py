@@ -10,8 +10,8 @@ from typing import Any
 
 from checker.engine.evaluate import Basis, Output
 from checker.engine.run import Derivation
-from checker.language.compiler import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, Program, day_date
-from checker.language.rules import SEVERITIES, Text
+from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, Program, day_date
+from checker.language.schema import SEVERITIES, Text
 from checker.results.document import (
     RESULT_VERSION,
     ChainLink,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checker.errors import CheckerError, Location
-from checker.language.rules import Text
+from checker.language.schema import Text
 
 RESULT_VERSION = "1"
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from checker.language.rules import Text
+from checker.language.schema import Text
 from checker.results.document import ChainLink, DerivedFact, FactRef, Finding, ScanResult
 from facts.loaders import FactSet
 

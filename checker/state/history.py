@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any
 
 from checker.errors import CheckerError, Location
-from checker.language.rules import SEVERITIES, Text
+from checker.language.schema import SEVERITIES, Text
 from checker.reports.words import HISTORY as HISTORY_WORDS
 from checker.reports.words import SEVERITY as SEVERITY_WORDS
 from checker.results.document import Finding, ResolvedFinding, ScanResult

@@ -30,10 +30,12 @@ from pydantic import (
 )
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
-from checker.language.rules import RuleId, read_yaml_file, schema_diagnostics
+from checker.language.schema import RuleId
 from checker.reports.safe import for_terminal
 from checker.reports.words import LABEL
 from checker.results.document import Finding, ScanResult, WaiverReport, WaiverState
+from facts.schemaerrors import schema_diagnostics
+from facts.yamlfile import read_yaml_file
 from facts.yamlsrc import Located
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -14,8 +14,9 @@ import yaml
 from checker.errors import CheckerError
 from checker.language import calendar
 from checker.language import expr as ex
-from checker.language.compiler import compile_rules, day_number
-from checker.language.rules import load_rules
+from checker.language.compiler import compile_rules
+from checker.language.load import load_rules
+from checker.language.program import day_number
 from checker.scan import scan
 
 D = dt.date

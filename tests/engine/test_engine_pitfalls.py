@@ -19,11 +19,13 @@ from durable import engine as durable
 from checker.engine import adapter as engine
 from checker.engine.evaluate import Absence, outputs_for
 from checker.engine.partition import engine_facts, partition
+from checker.engine.ruleset import durable_ruleset
 from checker.engine.run import RunOptions, run
 from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
-from checker.language.compiler import Program, compile_rules, in_engine
-from checker.language.rules import load_rules
+from checker.language.compiler import compile_rules
+from checker.language.load import load_rules
+from checker.language.program import Program, in_engine
 from facts.loaders import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -112,7 +114,7 @@ def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
         {"bind": "u", "fact": "unit", "where": {"key": "$p.assignee"}},
     ]
     step = compile_folder(write_rules(tmp_path / "rules", rule("X-JOIN", when))).passes[0]
-    definition = step.durable_ruleset()
+    definition = durable_ruleset(step)
     assert {"key": {"p": "assignee"}} in definition["X-JOIN"]["all"][1]["u"]["$and"]
     assert '"id"' not in json.dumps(definition)
     facts = [
@@ -208,11 +210,11 @@ def test_6_each_run_has_its_own_host_and_ruleset() -> None:
 def test_7_arithmetic_on_the_left_is_moved_right_and_folded(tmp_path: Path) -> None:
     when = [{"bind": "p", "fact": "problem", "test": ["$as_of - $p.deadline > 30"]}]
     step = compile_folder(write_rules(tmp_path / "rules", rule("X-ARITH", when))).passes[0]
-    condition = step.durable_ruleset()["X-ARITH"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(step)["X-ARITH"]["all"][0]["p"]["$and"][1]
     as_of = (AS_OF - dt.date(1970, 1, 1)).days
     assert condition == {"$lt": {"deadline": as_of - 30}}
     facts = [{"kind": "problem", "key": k, "deadline": as_of - d} for k, d in (("A", 30), ("B", 31))]
-    matches, _ = engine.run_partitions(step.durable_ruleset(), [facts])
+    matches, _ = engine.run_partitions(durable_ruleset(step), [facts])
     assert [m["p"]["key"] for m in matches["X-ARITH"]] == ["B"]
 
 
@@ -242,7 +244,7 @@ def test_9_an_error_inside_an_action_is_raised_not_swallowed(monkeypatch: pytest
 def test_10_11_only_constant_tests_and_equality_joins_reach_the_engine() -> None:
     program = compile_rules(load_rules(RULES), AS_OF)
     for step in program.passes:
-        text = json.dumps(step.durable_ruleset())
+        text = json.dumps(durable_ruleset(step))
         assert "$add" not in text and "$sub" not in text and '"$m"' not in text
         for rule_ in step.rules:
             for pattern in rule_.patterns:
@@ -316,7 +318,7 @@ def test_12_negation_is_decided_outside_the_engine(tmp_path: Path) -> None:
     ]
     program = compile_folder(write_rules(tmp_path / "rules", rule("X-NEG", when)))
     step = program.passes[0]
-    assert "$not" not in json.dumps(step.durable_ruleset())
+    assert "$not" not in json.dumps(durable_ruleset(step))
     facts: dict[str, list[dict[str, Any]]] = {
         "problem": [
             {"kind": "problem", "key": "P-1", "assignee": "U-1"},
@@ -333,7 +335,7 @@ def test_12_negation_is_decided_outside_the_engine(tmp_path: Path) -> None:
     shadows = [f for f in part if f["kind"] == "~interview"]
     plain = [f for f in part if f["kind"] != "~interview"]
     assert [f["key"] for f in shadows] == ["I-1"]  # the constant test already left I-3 out
-    matches, _ = engine.run_partitions(step.durable_ruleset(), [plain])
+    matches, _ = engine.run_partitions(durable_ruleset(step), [plain])
     assert sorted(m["p"]["key"] for m in matches["X-NEG"]) == ["P-1", "P-2", "P-3", "P-4"]
     outputs = outputs_for(program.rules[0], matches["X-NEG"], program, Absence(program.rules[0], shadows))
     assert sorted(o.fields["subject"] for o in outputs if o.kind == "finding") == ["P-2", "P-3", "P-4"]

@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from checker.engine.run import RunOptions, run
 from checker.errors import CheckerError, Diagnostic, Location
 from checker.language.compiler import compile_rules
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.results.collect import collect
 from facts.importer import import_facts, write_canonical
 from facts.loaders import FactSet, RawRecord, load_facts, load_records

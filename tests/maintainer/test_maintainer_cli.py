@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from checker.language.rules import ARTICLES_FILE
+from checker.language.load import ARTICLES_FILE
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from checker.language.rules import ARTICLES_FILE, load_rules
+from checker.language.load import ARTICLES_FILE, load_rules
 from checker.maintain.matrix import read_articles
 from cli import main
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.maintain.ruledocs import (
     INDEX,
     REGULATION,

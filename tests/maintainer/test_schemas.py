@@ -15,7 +15,8 @@ from typing import Any, get_args
 import pytest
 from pydantic import BaseModel
 
-from checker.language.rules import ARTICLES_FILE, SEVERITIES, FindingKind, Param, Rule
+from checker.language.load import ARTICLES_FILE
+from checker.language.schema import SEVERITIES, FindingKind, Param, Rule
 from checker.maintain.cases import Case, CaseFile, WantedFinding
 from checker.maintain.schemas import DIALECT, render_schemas, write_schemas
 from facts.models import FILE_STEMS, MODELS, ProblemStatus
@@ -127,7 +128,7 @@ def test_real_rule_params_and_case_files_fit_the_schemas() -> None:
     checked = 0
     for path in sorted(RULES.rglob("*.yaml")):
         if path == RULES / ARTICLES_FILE:
-            continue  # the articles' texts, not a rule (checker.language.rules skips it too)
+            continue  # the articles' texts, not a rule (checker.language.load skips it too)
         data = _read(path)
         if path.name == "params.yaml":
             for name, entry in data.items():

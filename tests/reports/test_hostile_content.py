@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from junitparser import JUnitXml
 from openpyxl import load_workbook
 
-from checker.language.rules import Text
+from checker.language.schema import Text
 from checker.reports import render
 from checker.reports.html import SCRIPT, STYLE, render_html
 from checker.reports.junit import render_junit

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from checker.language.rules import SEVERITIES, Text
+from checker.language.schema import SEVERITIES, Text
 from checker.reports import render
 from checker.reports.html import render_html
 from checker.reports.words import HISTORY, LABEL

@@ -19,7 +19,8 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 from openpyxl import load_workbook
 
-from checker.language.rules import Text, load_rules
+from checker.language.load import load_rules
+from checker.language.schema import Text
 from checker.reports import render
 from checker.reports.csv import FORMULA_STARTS, neutralise
 from checker.reports.junit import render_junit

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.language.rules import LoadedRule, Pattern, load_rules
+from checker.language.load import LoadedRule, load_rules
+from checker.language.schema import Pattern
 from checker.results.document import ScanResult
 from checker.scan import scan
 from facts.loaders import load_facts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.maintain.cases import LoadedCase, load_cases, run_case
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from checker.engine.ruleset import durable_ruleset
 from checker.errors import CheckerError
 from checker.language.compiler import compile_rules
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 
 AS_OF = dt.date(2026, 11, 26)
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "rule_errors.yaml").read_text("utf-8"))[
@@ -111,7 +112,7 @@ def test_a_written_date_compiles_to_a_day_number(tmp_path: Path) -> None:
         ),
     )
     program = compile_rules(load_rules(tmp_path), AS_OF)
-    condition = program.passes[0].durable_ruleset()["X-RULE"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][1]
     assert condition == {"$lt": {"deadline": (dt.date(2026, 12, 1) - dt.date(1970, 1, 1)).days}}
 
 
@@ -119,7 +120,7 @@ def test_or_missing_also_accepts_an_absent_field(tmp_path: Path) -> None:
     where = "where: {deadline: {gte: $as_of, or_missing: true}}"
     write(tmp_path, "X-RULE", RULE.format(id="X-RULE").replace("fact: problem}", f"fact: problem, {where}}}"))
     program = compile_rules(load_rules(tmp_path), AS_OF)
-    condition = program.passes[0].durable_ruleset()["X-RULE"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][1]
     assert condition["$or"][0] == {"$nex": {"deadline": 1}}
 
 

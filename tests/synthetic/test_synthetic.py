@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from checker.language.rules import load_rules
+from checker.language.load import load_rules
 from checker.scan import ScanOptions, scan
 from facts.loaders import load_facts
 from facts.models import FILE_STEMS, MODELS
