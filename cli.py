@@ -349,7 +349,7 @@ FACT_PATHS = click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Pa
 @reports_errors
 def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
     """Check fact files without running rules: fields, dates, keys, references. Exit 0 clean, 2 problems."""
-    from facts.loaders import load_facts
+    from facts.load.pipeline import load_facts
 
     facts = load_facts(fact_paths_or_demo(fact_paths))
     click.echo(f"{len(facts):,} records in {len(facts.sources)} files: no problems")
@@ -381,7 +381,7 @@ def facts_import_command(sources: tuple[Path, ...], mapping: Path, output: Path,
 @reports_errors
 def facts_stats_command(fact_paths: tuple[Path, ...], fmt: str, lang: str, debug: bool) -> None:
     """Records per kind, per district and problem status, and the range of every date field."""
-    from facts.loaders import load_facts
+    from facts.load.pipeline import load_facts
     from facts.stats import fact_stats, render_stats
 
     stats = fact_stats(load_facts(fact_paths_or_demo(fact_paths)))

@@ -3,7 +3,7 @@
 `import_facts` reads every source through the mapping: each workbook sheet or CSV file feeds the
 tables that name it, each row becomes a record, words become the models' values, dates written any
 accepted way become days, and names become keys. The records are then validated and cross-checked
-exactly as fact files are (`facts.loaders.load_records`), with the canonical fact files in `also`
+exactly as fact files are (`facts.load.pipeline.load_records`), with the canonical fact files in `also`
 read alongside, both for the names to resolve and for the references to check. Every problem of
 every source is reported together in one `CheckerError`, each at `file[sheet]:row:column`, naming
 the column's header, the value found and what was expected.
@@ -25,7 +25,8 @@ import yaml
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.output import make_folder, write_atomically
-from facts.loaders import FactSet, RawRecord, load_records
+from facts.load.factset import FactSet, RawRecord
+from facts.load.pipeline import load_records
 from facts.mapping import Column, FieldInfo, LoadedMapping, Table, field_info, load_mapping
 from facts.models import FILE_STEMS, MODELS, Record
 from facts.sheets import Cell, DateError, Grid, cell_text, header, read_csv, read_date, read_workbook, records

@@ -24,7 +24,7 @@ from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
 from checker.language.compiler import Program, compile_rules, in_engine
 from checker.language.rules import load_rules
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 AS_OF = dt.date(2026, 11, 26)

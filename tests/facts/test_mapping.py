@@ -24,7 +24,8 @@ from checker.language.compiler import compile_rules
 from checker.language.rules import load_rules
 from checker.results.collect import collect
 from facts.importer import import_facts, write_canonical
-from facts.loaders import FactSet, RawRecord, load_facts, load_records
+from facts.load.factset import FactSet, RawRecord
+from facts.load.pipeline import load_facts, load_records
 from facts.sheets import EXCEL_1904, DateError, read_date
 from facts.yamlsrc import load_yaml
 

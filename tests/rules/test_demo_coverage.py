@@ -15,7 +15,7 @@ import pytest
 from checker.language.rules import LoadedRule, Pattern, load_rules
 from checker.results.document import ScanResult
 from checker.scan import scan
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
