@@ -153,7 +153,7 @@ def facts_input(fact_paths: tuple[Path, ...], mapping: Path | None) -> Any:
     """The fact paths, or, with a mapping, the fact set imported from the exports among them."""
     if mapping is None:
         return fact_paths_or_demo(fact_paths)
-    from facts.importer import import_facts, split_sources
+    from facts.exports.importer import import_facts, split_sources
 
     sources, also = split_sources(mapping, list(fact_paths))
     return import_facts(mapping, sources, also)
@@ -367,7 +367,7 @@ def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
 @reports_errors
 def facts_import_command(sources: tuple[Path, ...], mapping: Path, output: Path, debug: bool) -> None:
     """Read exports through a mapping and write canonical fact files (other paths: loaded alongside)."""
-    from facts.importer import write_canonical
+    from facts.exports.importer import write_canonical
 
     for path in write_canonical(facts_input(sources, mapping), output):
         click.echo(str(path))

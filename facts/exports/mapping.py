@@ -31,8 +31,8 @@ from pydantic import (
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.language.rules import read_yaml_file, schema_diagnostics
+from facts.exports.sheets import DATE_SPELLINGS
 from facts.models import MODELS, Key, Record
-from facts.sheets import DATE_SPELLINGS
 from facts.yamlsrc import Located, PathTuple
 
 __all__ = [

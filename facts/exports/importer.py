@@ -25,11 +25,21 @@ import yaml
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.output import make_folder, write_atomically
+from facts.exports.mapping import Column, FieldInfo, LoadedMapping, Table, field_info, load_mapping
+from facts.exports.sheets import (
+    Cell,
+    DateError,
+    Grid,
+    cell_text,
+    header,
+    read_csv,
+    read_date,
+    read_workbook,
+    records,
+)
 from facts.load.factset import FactSet, RawRecord
 from facts.load.pipeline import load_records
-from facts.mapping import Column, FieldInfo, LoadedMapping, Table, field_info, load_mapping
 from facts.models import FILE_STEMS, MODELS, Record
-from facts.sheets import Cell, DateError, Grid, cell_text, header, read_csv, read_date, read_workbook, records
 
 __all__ = ["import_facts", "write_canonical"]
 
