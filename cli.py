@@ -153,7 +153,7 @@ def facts_input(fact_paths: tuple[Path, ...], mapping: Path | None) -> Any:
     """The fact paths, or, with a mapping, the fact set imported from the exports among them."""
     if mapping is None:
         return fact_paths_or_demo(fact_paths)
-    from facts.importer import import_facts, split_sources
+    from facts.exports.importer import import_facts, split_sources
 
     sources, also = split_sources(mapping, list(fact_paths))
     return import_facts(mapping, sources, also)
@@ -349,7 +349,7 @@ FACT_PATHS = click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Pa
 @reports_errors
 def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
     """Check fact files without running rules: fields, dates, keys, references. Exit 0 clean, 2 problems."""
-    from facts.loaders import load_facts
+    from facts.load.pipeline import load_facts
 
     facts = load_facts(fact_paths_or_demo(fact_paths))
     click.echo(f"{len(facts):,} records in {len(facts.sources)} files: no problems")
@@ -367,7 +367,7 @@ def facts_validate_command(fact_paths: tuple[Path, ...], debug: bool) -> None:
 @reports_errors
 def facts_import_command(sources: tuple[Path, ...], mapping: Path, output: Path, debug: bool) -> None:
     """Read exports through a mapping and write canonical fact files (other paths: loaded alongside)."""
-    from facts.importer import write_canonical
+    from facts.exports.importer import write_canonical
 
     for path in write_canonical(facts_input(sources, mapping), output):
         click.echo(str(path))
@@ -381,7 +381,7 @@ def facts_import_command(sources: tuple[Path, ...], mapping: Path, output: Path,
 @reports_errors
 def facts_stats_command(fact_paths: tuple[Path, ...], fmt: str, lang: str, debug: bool) -> None:
     """Records per kind, per district and problem status, and the range of every date field."""
-    from facts.loaders import load_facts
+    from facts.load.pipeline import load_facts
     from facts.stats import fact_stats, render_stats
 
     stats = fact_stats(load_facts(fact_paths_or_demo(fact_paths)))

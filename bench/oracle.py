@@ -28,7 +28,8 @@ from typing import Any, TypeVar, cast
 
 import yaml
 
-from facts.loaders import FactSet, load_facts
+from facts.load.factset import FactSet
+from facts.load.pipeline import load_facts
 from facts.models import Chief, Interview, Patrol, Problem, Record
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -77,7 +78,7 @@ def load_params(
 def findings(facts: FactSet, as_of: dt.date, params: Mapping[str, Any]) -> set[Finding]:
     """Every (rule, subject) the oracle's rules find in `facts` on `as_of`."""
     # Only acyclic dicts, sets and tuples are built: the cyclic collector would rescan the whole heap
-    # of loaded records again and again (as in facts.loaders.load_facts).
+    # of loaded records again and again (as in facts.load.pipeline.load_facts).
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -254,7 +254,7 @@ def scan_argv(command: Sequence[str], facts: Path, as_of: dt.date, output: Path,
 
 def load_argv(facts: Path) -> list[str]:
     """The load floor: read and validate the same files, nothing else."""
-    code = f"from facts.loaders import load_facts; load_facts([{json.dumps(str(facts))}])"
+    code = f"from facts.load.pipeline import load_facts; load_facts([{json.dumps(str(facts))}])"
     return [sys.executable, "-c", code]
 
 

@@ -17,7 +17,8 @@ from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
 from checker.results.collect import collect
 from checker.results.document import ScanResult
-from facts.loaders import FactSet, load_facts
+from facts.load.factset import FactSet
+from facts.load.pipeline import load_facts
 
 
 @dataclass(frozen=True)

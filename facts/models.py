@@ -2,7 +2,7 @@
 
 Every model forbids unknown fields and is frozen: a misspelt column is an error, never a silent
 default. Keys are the records' own identifiers; references between records are by key and are
-checked by the loader (`facts.loaders.check_references`). Models do no I/O and never import the engine.
+checked by the loader (`facts.load.references`). Models do no I/O and never import the engine.
 """
 
 from __future__ import annotations

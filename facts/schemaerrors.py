@@ -3,7 +3,7 @@
 Every file people write against a model (rules, params, cases, waivers, fact mappings) reports its
 shape errors the same way: one diagnostic per value, however many members of a union pydantic tried,
 a misspelt field named as the field it stands for rather than also as a missing one. It lives in
-`facts/` because `facts.mapping` needs it and `facts/` imports nothing of the checker's stages.
+`facts/` because `facts.exports.mapping` needs it and `facts/` imports nothing of the checker's stages.
 """
 
 from __future__ import annotations

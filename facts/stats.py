@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from facts.loaders import FactSet
+from facts.load.factset import FactSet
 from facts.models import MODELS
 
 WORDS = {

@@ -3,7 +3,7 @@
 Rules, params, cases, waivers and fact mappings are all small YAML files that people write by hand,
 so they share one reader: a file that is too large, not UTF-8 (GB18030 and UTF-16 are what Windows
 saves) or not YAML is reported at its line with the usual cause named. It lives beside
-`facts.yamlsrc` (which parses text) because `facts.mapping` needs it and `facts/` imports nothing of
+`facts.yamlsrc` (which parses text) because `facts.exports.mapping` needs it and `facts/` imports nothing of
 the checker's stages.
 """
 

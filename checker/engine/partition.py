@@ -19,7 +19,7 @@ from typing import Any
 from checker.engine.adapter import Fact
 from checker.engine.prefilter import constant_test
 from checker.language.program import Pass, day_number, shadow
-from facts.loaders import FactSet
+from facts.load.factset import FactSet
 
 DEFAULT_TARGET = 2_000
 """Facts per partition: 2,000 facts in one session cost about 10 ms (PITFALLS.md #2)."""

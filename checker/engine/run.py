@@ -20,7 +20,7 @@ from checker.engine.partition import engine_value as _engine_value
 from checker.engine.ruleset import durable_ruleset
 from checker.engine.workers import run_tasks
 from checker.language.program import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
-from facts.loaders import Consumer, FactSet
+from facts.load.factset import Consumer, FactSet
 from facts.models import MODELS, Record
 
 MAX_FACTS_PER_TASK = 15_000

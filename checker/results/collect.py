@@ -24,7 +24,7 @@ from checker.results.document import (
     Stamp,
     UnitScore,
 )
-from facts.loaders import FactSet
+from facts.load.factset import FactSet
 from facts.models import MODELS
 
 

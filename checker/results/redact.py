@@ -25,7 +25,7 @@ from typing import Any
 
 from checker.language.schema import Text
 from checker.results.document import ChainLink, DerivedFact, FactRef, Finding, ScanResult
-from facts.loaders import FactSet
+from facts.load.factset import FactSet
 
 KEY_VARIABLE = "RIVERCHECK_REDACT_KEY"
 BUILTIN_KEY = b"rivercheck built-in redaction key: public, set RIVERCHECK_REDACT_KEY"

@@ -30,8 +30,8 @@ from typing import Any
 from openpyxl import Workbook
 
 from checker.reports.xlsx import _save  # the deterministic save of the XLSX report
-from facts.loaders import load_facts
-from facts.mapping import load_mapping
+from facts.exports.mapping import load_mapping
+from facts.load.pipeline import load_facts
 from facts.models import Problem
 
 HERE = Path(__file__).resolve().parent

@@ -39,7 +39,7 @@ STAND_IN = f"""
 import argparse, datetime, json, os, pathlib, sys
 sys.path.insert(0, {str(ROOT)!r})
 from bench.oracle import findings, load_params
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 parser = argparse.ArgumentParser()
 parser.add_argument("command", choices=["scan"])
 parser.add_argument("paths", nargs="+")

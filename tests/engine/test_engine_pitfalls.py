@@ -26,7 +26,7 @@ from checker.errors import CheckerError, EngineError
 from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
 from checker.language.program import Program, in_engine
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 AS_OF = dt.date(2026, 11, 26)

@@ -1,4 +1,4 @@
-"""facts.loaders: every format reads the same records; every bad input is a diagnostic with its place."""
+"""facts.load: every format reads the same records; every bad input is a diagnostic with its place."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError, Diagnostic, Location
-from facts.loaders import Fact, FactSet, load_facts
+from facts.load.factset import Fact, FactSet
+from facts.load.pipeline import load_facts
 from facts.models import MODELS, Problem, Unit
 
 # --- a small, valid office: two of each kind, every reference resolves ---------------------------

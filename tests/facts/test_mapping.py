@@ -1,4 +1,4 @@
-"""facts.mapping, facts.sheets, facts.importer: exports read through a mapping file.
+"""facts.exports (mapping, sheets, importer): exports read through a mapping file.
 
 The cases are data: `mapping_cases/rows.yaml` (rows of an export and the records or errors wanted)
 and `mapping_cases/mappings.yaml` (malformed mapping files and their errors). Beside them: the
@@ -23,9 +23,10 @@ from checker.errors import CheckerError, Diagnostic, Location
 from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
 from checker.results.collect import collect
-from facts.importer import import_facts, write_canonical
-from facts.loaders import FactSet, RawRecord, load_facts, load_records
-from facts.sheets import EXCEL_1904, DateError, read_date
+from facts.exports.importer import import_facts, write_canonical
+from facts.exports.sheets import EXCEL_1904, DateError, read_date
+from facts.load.factset import FactSet, RawRecord
+from facts.load.pipeline import load_facts, load_records
 from facts.yamlsrc import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.errors import CheckerError
-from facts import loaders
-from facts.loaders import FactSet, load_facts
+from facts.load import decode
+from facts.load.factset import FactSet
+from facts.load.pipeline import load_facts
 from facts.models import FILE_STEMS, MODELS
 
 settings.register_profile(
@@ -289,7 +290,7 @@ def test_lines_split_the_same_however_the_text_arrives(text: str, cuts: list[int
     """JSON Lines are decoded in chunks: a CR LF split between two pieces is still one line break."""
     bounds = sorted({0, len(text), *(cut for cut in cuts if cut <= len(text))})
     pieces = [text[start:end] for start, end in itertools.pairwise(bounds)]
-    assert list(loaders._split_lines(pieces)) == re.split("\r\n|\r|\n", text)
+    assert list(decode.split_lines(pieces)) == re.split("\r\n|\r|\n", text)
 
 
 def outcome(paths: list[Path]) -> FactSet | list[str]:
@@ -313,7 +314,7 @@ def test_json_lines_read_in_small_chunks_give_the_same_outcome(
         path = Path(folder) / (STEM_OF_KIND[kind] + ".jsonl")
         path.write_bytes(text.encode(encoding, "surrogatepass"))
         whole = outcome([office, path])
-        with mock.patch.object(loaders, "_CHUNK", chunk):
+        with mock.patch.object(decode, "_CHUNK", chunk):
             pieces = outcome([office, path])
     if isinstance(whole, FactSet) and isinstance(pieces, FactSet):
         assert (whole.facts, whole.digest) == (pieces.facts, pieces.digest)

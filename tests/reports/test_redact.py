@@ -13,7 +13,8 @@ from checker.results.document import FactRef, ScanResult
 from checker.results.redact import BUILTIN_KEY, KEY_VARIABLE, pseudonym, redact, redaction_key
 from checker.scan import scan
 from checker.state.waivers import apply_waivers, load_waivers
-from facts.loaders import FactSet, load_facts
+from facts.load.factset import FactSet
+from facts.load.pipeline import load_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"

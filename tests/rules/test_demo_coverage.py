@@ -16,7 +16,7 @@ from checker.language.load import LoadedRule, load_rules
 from checker.language.schema import Pattern
 from checker.results.document import ScanResult
 from checker.scan import scan
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"

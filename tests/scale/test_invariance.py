@@ -16,7 +16,7 @@ from bench.oracle import ORACLE_RULES, findings, load_params
 from checker.engine.partition import DEFAULT_TARGET
 from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 from facts.synthetic import Generated, generate
 
 ROOT = Path(__file__).resolve().parents[2]

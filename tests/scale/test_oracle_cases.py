@@ -13,7 +13,7 @@ import yaml
 
 from bench.oracle import ORACLE_RULES, findings, load_params
 from checker.maintain.cases import LoadedCase, load_cases
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CASES = [case for case in load_cases(RULES) if case.rule in ORACLE_RULES and case.case.want is not None]

@@ -16,7 +16,7 @@ import yaml
 
 from checker.language.load import load_rules
 from checker.scan import ScanOptions, scan
-from facts.loaders import load_facts
+from facts.load.pipeline import load_facts
 from facts.models import FILE_STEMS, MODELS
 from facts.synthetic import (
     DERIVED_RULES,

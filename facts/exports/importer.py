@@ -3,10 +3,10 @@
 `import_facts` reads every source through the mapping: each workbook sheet or CSV file feeds the
 tables that name it, each row becomes a record, words become the models' values, dates written any
 accepted way become days, and names become keys. The records are then validated and cross-checked
-exactly as fact files are (`facts.loaders.load_records`), with the canonical fact files in `also`
-read alongside, both for the names to resolve and for the references to check. Every problem of
-every source is reported together in one `CheckerError`, each at `file[sheet]:row:column`, naming
-the column's header, the value found and what was expected.
+exactly as fact files are (`facts.load.pipeline.load_records`), with the canonical fact files in
+`also` read alongside, both for the names to resolve (`facts.exports.names`) and for the references
+to check. Every problem of every source is reported together in one `CheckerError`, each at
+`file[sheet]:row:column`, naming the column's header, the value found and what was expected.
 
 `write_canonical` writes the facts back as canonical fact files (`problems.yaml`, ...), which
 `load_facts` reads back to the same records.
@@ -15,9 +15,7 @@ the column's header, the value found and what was expected.
 from __future__ import annotations
 
 import fnmatch
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +23,23 @@ import yaml
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.output import make_folder, write_atomically
-from facts.loaders import FactSet, RawRecord, load_records
-from facts.mapping import Column, FieldInfo, LoadedMapping, Table, field_info, load_mapping
+from facts.exports.mapping import Column, FieldInfo, LoadedMapping, Table, field_info, load_mapping
+from facts.exports.names import NameResolver
+from facts.exports.rows import CellError, Names, Row
+from facts.exports.sheets import (
+    Cell,
+    DateError,
+    Grid,
+    cell_text,
+    header,
+    read_csv,
+    read_date,
+    read_workbook,
+    records,
+)
+from facts.load.factset import FactSet
+from facts.load.pipeline import load_records
 from facts.models import FILE_STEMS, MODELS, Record
-from facts.sheets import Cell, DateError, Grid, cell_text, header, read_csv, read_date, read_workbook, records
 
 __all__ = ["import_facts", "write_canonical"]
 
@@ -46,17 +57,19 @@ def import_facts(mapping_path: Path, sources: Sequence[Path], also: Sequence[Pat
     importer = _Importer(loaded)
     for table_index, grid in importer.match_sources([Path(source) for source in sources]):
         importer.read_table(table_index, grid)
+    resolver = NameResolver(loaded, importer.rows, importer.used, importer.incomplete)
     try:
         facts = load_records(
-            importer.resolve,
+            resolver.records,
             list(also),
             sources=[mapping_path, *(source for source in sources if Path(source).is_file())],
             incomplete=importer.incomplete,
         )
     except CheckerError as error:
-        raise CheckerError([*importer.problems, *error.diagnostics]) from None
-    if importer.problems:
-        raise CheckerError(importer.problems)
+        raise CheckerError([*importer.problems, *resolver.problems, *error.diagnostics]) from None
+    problems = [*importer.problems, *resolver.problems]
+    if problems:
+        raise CheckerError(problems)
     return facts
 
 
@@ -104,48 +117,18 @@ def _flow(record: Record) -> str:
 # --- reading rows ---------------------------------------------------------------------------------
 
 
-class _CellError(Exception):
-    def __init__(self, code: str, message: str, help: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message, self.help = code, message, help
-
-
-@dataclass
-class _Names:
-    """Cells of one column of one row that name records of `kind`: resolved once all is read."""
-
-    field: str
-    kind: str
-    place: Location
-    prefix: str
-    names: list[str]
-    many: bool
-
-
-@dataclass
-class _Row:
-    """One row of a table, translated but for its names."""
-
-    table: int
-    kind: str
-    raw: dict[str, Any]
-    location: Location
-    row: int
-    fields: dict[str, Location] = field(default_factory=dict)
-    absent: set[str] = field(default_factory=set)
-    names: list[_Names] = field(default_factory=list)
-
-
 class _Importer:
-    """The state of one import: rows read so far, problems found, kinds not read whole."""
+    """The state of one import: rows read so far, problems found, kinds not read whole.
+
+    Rows are translated cell by cell as they are read; the names in them wait for `NameResolver`.
+    """
 
     def __init__(self, loaded: LoadedMapping) -> None:
         self.loaded = loaded
         self.mapping = loaded.mapping
         self.problems: list[Diagnostic] = []
-        self.rows: list[_Row] = []
+        self.rows: list[Row] = []
         self.incomplete: set[str] = set()
-        self.hints: dict[tuple[str, str], str] = {}
         self.used: set[int] = set()
         """The tables that found a sheet or file to read."""
         self.given: set[str] = set()
@@ -257,7 +240,7 @@ class _Importer:
         model = MODELS[table.kind]
         infos = {column.field: field_info(model, column.field) for column in table.columns.values()}
         for number, cells in records(grid, table.header_row, columns):
-            row = _Row(index, table.kind, dict(table.constants), Location(grid.place, number), number)
+            row = Row(index, table.kind, dict(table.constants), Location(grid.place, number), number)
             for name, column in table.columns.items():
                 place = Location(grid.place, number, columns[name])
                 row.fields[column.field] = place
@@ -306,7 +289,7 @@ class _Importer:
         return {name: found[name] for name in table.columns}
 
     def read_cell(
-        self, row: _Row, grid: Grid, name: str, column: Column, info: FieldInfo, cell: Cell, place: Location
+        self, row: Row, grid: Grid, name: str, column: Column, info: FieldInfo, cell: Cell, place: Location
     ) -> None:
         """Translate one cell into `row` (an empty cell is an absent field)."""
         if not cell_text(cell):
@@ -318,13 +301,13 @@ class _Importer:
             items = [part.strip() for part in cell_text(cell).split(separator) if part.strip()]
         if column.lookup is not None:
             names = [cell_text(item) for item in items]
-            row.names.append(_Names(info.name, column.lookup, place, prefix, names, info.is_list))
+            row.names.append(Names(info.name, column.lookup, place, prefix, names, info.is_list))
             return
         values = []
         for item in items:
             try:
                 values.append(self.translate(item, column, info, grid))
-            except _CellError as error:
+            except CellError as error:
                 self.problem(place, error.code, f"{prefix}: {error.message}", error.help)
                 row.absent.add(info.name)
         if info.name not in row.absent:
@@ -336,12 +319,12 @@ class _Importer:
             try:
                 return read_date(cell, column.dates or self.mapping.dates, grid.epoch).isoformat()
             except DateError as error:
-                raise _CellError("map-date", error.message, error.help) from None
+                raise CellError("map-date", error.message, error.help) from None
         if column.values is not None:
             word = cell_text(cell)
             if word not in column.values:
                 known = ", ".join(column.values)
-                raise _CellError(
+                raise CellError(
                     "map-value",
                     f"unknown {info.name} word '{word}'; known: {known}",
                     did_you_mean(word, column.values),
@@ -353,138 +336,3 @@ class _Importer:
             text = cell_text(cell)
             return _BOOLS.get(text.lower(), text)
         return cell_text(cell)
-
-    # names
-
-    def resolve(self, known: FactSet) -> list[RawRecord]:
-        """The rows as records, names resolved against `known` (the `also` files) and the rows."""
-        index = _NameIndex(self, known)
-        self.check_constants(index)
-        dropped = self.check_aliases(index)
-        result = []
-        for row in self.rows:
-            for names in row.names:
-                self.resolve_names(row, names, index, dropped)
-            result.append(
-                RawRecord(row.kind, row.raw, row.location, row.fields, row.row, frozenset(row.absent))
-            )
-        return result
-
-    def resolve_names(self, row: _Row, names: _Names, index: _NameIndex, dropped: set[str]) -> None:
-        if names.kind in dropped:  # already reported once, for the whole column
-            row.absent.add(names.field)
-            return
-        keys = []
-        for name in names.names:
-            try:
-                keys.append(index.key(names.kind, name))
-            except _CellError as error:
-                self.problem(names.place, error.code, f"{names.prefix}: {error.message}", error.help)
-                row.absent.add(names.field)
-        if names.field not in row.absent:
-            row.raw[names.field] = keys if names.many else keys[0]
-
-    def check_aliases(self, index: _NameIndex) -> set[str]:
-        """Report aliases to keys no record has, and kinds looked up with no records at all."""
-        dropped: set[str] = set()
-        for kind, lookup in self.mapping.lookups.items():
-            keys = index.keys[kind]
-            for alias, key in lookup.aliases.items():
-                if key not in keys and kind not in self.incomplete:
-                    self.problem(
-                        self.loaded.where(("lookups", kind, "aliases", alias)),
-                        "mapping-lookup",
-                        f"alias '{alias}' stands for {kind} '{key}', but no {kind} has that key",
-                        help=did_you_mean(key, keys),
-                    )
-        for table_index, table in enumerate(self.mapping.tables):
-            if table_index not in self.used:
-                continue
-            for name, column in table.columns.items():
-                looked = column.lookup
-                if looked is None or index.keys[looked] or looked in self.incomplete:
-                    continue
-                if looked not in dropped:
-                    self.problem(
-                        self.loaded.where(("tables", table_index, "columns", name)),
-                        "map-lookup",
-                        f"table '{table.title}': column '{name}' names {looked} records, but none were given",
-                        help=f"give the {looked} fact file alongside the export",
-                    )
-                dropped.add(looked)
-        return dropped | {kind for kind in self.incomplete if not index.keys[kind]}
-
-    def check_constants(self, index: _NameIndex) -> None:
-        """A constant that refers to a record must name one: reported once, not once per row."""
-        for table_index, table in enumerate(self.mapping.tables):
-            if table_index not in self.used:
-                continue
-            model = MODELS[table.kind]
-            for name, value in table.constants.items():
-                target = model.references.get(name)
-                if target is None or target in self.incomplete:
-                    continue
-                given = value if isinstance(value, list) else [value]
-                wrong = [key for key in given if key not in index.keys[target]]
-                if not wrong:
-                    continue
-                self.problem(
-                    self.loaded.where(("tables", table_index, "constants", name)),
-                    "mapping-constant",
-                    f"table '{table.title}': constant '{name}': no {target} has key '{wrong[0]}'",
-                    help=did_you_mean(str(wrong[0]), index.keys[target]),
-                )
-                for row in self.rows:
-                    if row.table == table_index:
-                        row.raw.pop(name, None)
-                        row.absent.add(name)
-
-    def hint(self, kind: str, word: str, choices: Sequence[str]) -> str:
-        if (kind, word) not in self.hints:
-            self.hints[kind, word] = did_you_mean(word, choices)
-        return self.hints[kind, word]
-
-
-class _NameIndex:
-    """Keys, names and aliases of each kind, from the `also` records and the imported rows."""
-
-    def __init__(self, importer: _Importer, known: FactSet) -> None:
-        self.importer = importer
-        self.keys: dict[str, set[str]] = defaultdict(set)
-        self.named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for fact in known.facts:
-            self.add(fact.record.kind, fact.record.key, getattr(fact.record, "name", None))
-        for row in importer.rows:
-            key, name = row.raw.get("key"), row.raw.get("name")
-            if isinstance(key, str):
-                self.add(row.kind, key, name if isinstance(name, str) else None)
-
-    def add(self, kind: str, key: str, name: str | None) -> None:
-        self.keys[kind].add(key)
-        if name is not None:
-            self.named[kind][name.strip()].add(key)
-
-    def key(self, kind: str, name: str) -> str:
-        """The key `name` stands for: an alias, a key, or (by name) the one record so named."""
-        lookup = self.importer.mapping.lookup(kind)
-        if name in lookup.aliases:
-            return lookup.aliases[name]
-        if name in self.keys[kind]:
-            return name
-        choices = list(lookup.aliases)
-        if lookup.by == "name":
-            keys = self.named[kind].get(name, set())
-            if len(keys) == 1:
-                return next(iter(keys))
-            if keys:
-                raise _CellError(
-                    "map-lookup",
-                    f"'{name}' names {len(keys)} {kind} records ({', '.join(sorted(keys))})",
-                    help=f"write the key, or add an alias under lookups.{kind}.aliases",
-                )
-            choices += sorted(self.named[kind])
-            message = f"no {kind} is named '{name}'"
-        else:
-            choices += sorted(self.keys[kind])
-            message = f"no {kind} has key '{name}'"
-        raise _CellError("map-lookup", message, self.importer.hint(kind, name, choices))

@@ -30,9 +30,9 @@ from pydantic import (
 )
 
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
+from facts.exports.sheets import DATE_SPELLINGS
 from facts.models import MODELS, Key, Record
 from facts.schemaerrors import schema_diagnostics
-from facts.sheets import DATE_SPELLINGS
 from facts.yamlfile import read_yaml_file
 from facts.yamlsrc import Located, PathTuple
 

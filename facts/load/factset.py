@@ -1,0 +1,82 @@
+"""What loading gives: facts (validated records and their places), the fact set, raw records.
+
+These types are the loader's output and the input of everything after it (the engine, the results,
+the exports), so they stand apart from the readers: using facts does not mean importing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.errors import Location
+from facts.models import Record
+
+__all__ = ["Consumer", "Fact", "FactSet", "RawRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A validated record and where it was read: the file as given or joined, 1-based line."""
+
+    record: Record
+    location: Location
+
+
+@dataclass(frozen=True)
+class FactSet:
+    """All facts read, sorted by (kind, key), with a digest of the files they came from."""
+
+    facts: tuple[Fact, ...]
+    digest: str
+    """sha256 over each file's base name and bytes, in sorted path order: moving the files keeps it."""
+    sources: tuple[str, ...]
+    """The files read, sorted."""
+    streamed: Mapping[str, int] = field(default_factory=dict)
+    """Records per kind that were validated and handed to a consumer instead of kept (`stream`)."""
+    _by_key: dict[tuple[str, str], Fact] = field(init=False, repr=False, compare=False)
+    _by_kind: dict[str, tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key: dict[tuple[str, str], Fact] = {}
+        by_kind: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            kind = fact.record.kind
+            by_key.setdefault((kind, fact.record.key), fact)
+            by_kind.setdefault(kind, []).append(fact)
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_by_kind", {kind: tuple(facts) for kind, facts in by_kind.items()})
+
+    def of_kind(self, kind: str) -> tuple[Fact, ...]:
+        """The facts of one kind (`problem`) in key order; empty for a kind with no records."""
+        return self._by_kind.get(kind, ())
+
+    def find(self, kind: str, key: str) -> Fact | None:
+        """The fact of `kind` with `key`, or None."""
+        return self._by_key.get((kind, key))
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
+Consumer = Callable[[Record], None]
+"""What takes each validated record of a streamed kind, instead of the fact set keeping it."""
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record read by something other than a fact file (a spreadsheet import), not yet validated.
+
+    `raw` holds the fields as a fact file would (dates as YYYY-MM-DD text, keys as text); `location`
+    is the record's place and `fields` the place of each field it has one for (a column), where
+    diagnostics about that field point. `row` is the spreadsheet row messages name (0: none), and
+    `absent` the fields whose value could not be read: already reported, so not "missing" again.
+    """
+
+    kind: str
+    raw: dict[str, Any]
+    location: Location
+    fields: Mapping[str, Location] = field(default_factory=dict)
+    row: int = 0
+    absent: frozenset[str] = frozenset()
