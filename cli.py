@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from checker import bundled
 from checker.errors import CheckerError, EngineError, Location
 from checker.language.rules import SEVERITIES
 from checker.output import printing
@@ -29,9 +30,8 @@ INTERRUPTED = 130
 """Exit status of a run stopped by Ctrl-C (128 + SIGINT), never 1, which means findings."""
 WRITING = {"output-write", "history-db"}
 """Codes of problems with what a scan writes (reports, history), not with what it reads."""
-HOME = Path(__file__).resolve().parent
-DEFAULT_RULES = HOME / "rules"
-DEMO_FACTS = HOME / "demo" / "district"
+DEFAULT_RULES = bundled.RULES
+DEMO_FACTS = bundled.DEMO_DISTRICT
 F = TypeVar("F", bound=Callable[..., Any])
 
 
