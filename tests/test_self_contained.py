@@ -1,8 +1,8 @@
 """The repository stands on its own: no file refers to material beside the checkout.
 
 A user's clone has nothing beside it, so a product, test, doc or CI file that points outside the
-repository (the reference folder `../shared` the project was built next to, or its article map and
-pitfall list) breaks there. What the product needs of them lives in the repository: the regulation's
+repository (the shared reference folder the project was built next to, or the article map and the
+pitfall list in it) breaks there. What the product needs of them lives in the repository: the regulation's
 articles in `rules/articles.yaml`, the outside sources of the defaults in `docs/sources.md`, the
 engine's pitfalls in `docs/engine.md`.
 """
