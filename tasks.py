@@ -2,7 +2,7 @@
 """Set up and run rivercheck's everyday jobs with nothing but Python: `python3 tasks.py demo|test|bench`.
 
 Each job creates the virtual environment `.venv` (installing the project and its test tools) when it
-is missing or when pyproject.toml has changed since it was made.
+is missing or when pyproject.toml or setup.py (what is installed) has changed since it was made.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ BIN = VENV / "bin"
 STAMP = VENV / ".rivercheck-installed"
 DEMO_AS_OF = "2026-11-26"
 CHROMIUM = "/usr/bin/chromium"
+PACKAGING = ("pyproject.toml", "setup.py")
 
 
 def setup() -> None:
-    wanted = hashlib.sha256((HOME / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(b"".join((HOME / name).read_bytes() for name in PACKAGING)).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and (BIN / "rivercheck").exists():
         return
     if not (BIN / "python").exists():

@@ -28,11 +28,11 @@ from typing import Any, TypeVar, cast
 
 import yaml
 
+from checker.bundled import RULES as RULES_DIR
 from facts.load.factset import FactSet
 from facts.load.pipeline import load_facts
 from facts.models import Chief, Interview, Patrol, Problem, Record
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 PATROL_RULES = {"村居": "PATROL-VILLAGE", "街镇": "PATROL-TOWN", "区": "PATROL-DISTRICT", "市": "PATROL-CITY"}
 """Chief level -> the rule that checks its patrol frequency."""
 CIVIL_POSTS = ("民间河长", "企业河长", "巡河员")

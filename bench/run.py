@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.oracle import ORACLE_RULES, Finding
+from checker.bundled import PARAMS
 from facts.synthetic import SCALES, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ TARGET_GROWTH = 1.1
 
 # --- the generator ---------------------------------------------------------------------------------
 
-GENERATOR_INPUTS = (ROOT / "facts" / "synthetic", ROOT / "rules" / "params.yaml")
+GENERATOR_INPUTS = (ROOT / "facts" / "synthetic", PARAMS)
 """What a generated fact set depends on besides scale, seed and as_of (the generator plans its
 violations against the parameters): a cached fact set is reused only while these are unchanged."""
 

@@ -1,7 +1,8 @@
 """The engine adapter: the only module that imports durable-rules, and every workaround for it.
 
-durable-rules 2.0.28 has sharp edges (../shared/durable-rules/PITFALLS.md, and docs/engine.md for
-the ones found here). Each is handled once, below, and tested in tests/test_engine.py:
+durable-rules 2.0.28 has sharp edges, numbered in docs/engine.md ("The pitfalls and their
+workarounds"), which says what was observed for each. Each is handled once, below, and tested in
+tests/engine/test_engine_pitfalls.py:
 
  1. refused facts: a fact refused as "already observed" gets a salted internal id and is asserted
     again (the engine compares 32-bit FNV-1a hashes of ids only); retries are counted;
@@ -20,7 +21,10 @@ the ones found here). Each is handled once, below, and tested in tests/test_engi
     raised after the assert returns, as an EngineError;
 10. comparisons against a missing field (error 311, or a wrong match) and
 11. crashes comparing against a joined fact's field: the engine gets only comparisons with
-    constants and equality joins; the rest is checked on each match (`checker.language.program.in_engine`).
+    constants and equality joins; the rest is checked on each match (`checker.language.program.in_engine`);
+12. matches lost on identical runs: handled before the engine, not here: `not:` is decided on the
+    matches (`checker.engine.evaluate.Absence`), and each partition asserts first the facts a rule
+    binds last (`checker.engine.partition`).
 """
 
 from __future__ import annotations

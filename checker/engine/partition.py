@@ -3,8 +3,8 @@
 Every fact a pass needs goes to the partition picked by the value of its kind's partition field
 (`Pass.partition`, chosen by the compiler so that facts a rule joins share that value). Partitions
 are kept small because durable-rules' cost per session grows with the square of its facts
-(PITFALLS.md #2). Inside a partition, shadow copies of negated kinds come first, so a `not:` pattern
-always sees every fact it must see; then the facts in a fixed order.
+(pitfall 2, docs/engine.md). Inside a partition, shadow copies of negated kinds come first, so a
+`not:` pattern always sees every fact it must see; then the facts in a fixed order.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from checker.language.program import Pass, day_number, shadow
 from facts.load.factset import FactSet
 
 DEFAULT_TARGET = 2_000
-"""Facts per partition: 2,000 facts in one session cost about 10 ms (PITFALLS.md #2)."""
+"""Facts per partition: 2,000 facts in one session cost about 10 ms (pitfall 2, docs/engine.md)."""
 
 
 def normalise(facts: FactSet, kinds: Iterable[str]) -> dict[str, list[Fact]]:

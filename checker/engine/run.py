@@ -24,7 +24,7 @@ from facts.load.factset import Consumer, FactSet
 from facts.models import MODELS, Record
 
 MAX_FACTS_PER_TASK = 15_000
-"""Facts one worker asserts before it exits: about 120 MB of engine memory (PITFALLS.md #5), so two
+"""Facts one worker asserts before it exits: about 120 MB of engine memory (pitfall 5, docs/engine.md), so two
 workers and the parent stay near 2 GB at city scale (docs/performance.md)."""
 
 

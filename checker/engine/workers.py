@@ -1,6 +1,6 @@
 """Worker processes: each runs one task and exits, which is what gives durable-rules' memory back.
 
-durable-rules frees memory only when its process ends and can crash on the way (PITFALLS.md #5),
+durable-rules frees memory only when its process ends and can crash on the way (pitfall 5, docs/engine.md),
 so every task runs in a forked child that sends its result through a pipe and leaves with
 `os._exit`. A child that dies without a result (killed, crashed, exited) or raises is an
 EngineError naming the task and how it ended, in one line: never an empty result. The child's own
@@ -128,7 +128,7 @@ def _child(work: Callable[[Any], Any], task: Any, writer: Any) -> None:
             writer.send(("error", (_summary(error), traceback.format_exc())))
         writer.close()
     finally:
-        os._exit(0)  # skip interpreter teardown: durable-rules can crash there (PITFALLS.md #5)
+        os._exit(0)  # skip interpreter teardown: durable-rules can crash there (pitfall 5, docs/engine.md)
 
 
 def _summary(error: BaseException) -> str:

@@ -244,7 +244,7 @@ def substitute(expr: Expr, constants: Mapping[str, Any]) -> Expr:
 def isolate(left: Expr, op: str, right: Expr, name: str) -> tuple[str, str, Expr]:
     """Rewrite `left OP right` as `field OP' rest` with one field of pattern `name` alone on the left.
 
-    durable-rules accepts arithmetic only on the right of a comparison (PITFALLS.md #7), so
+    durable-rules accepts arithmetic only on the right of a comparison (pitfall 7, docs/engine.md), so
     `$as_of - $p.deadline > 30` becomes `deadline < as_of - 30`.
     """
     terms = [(sign, term) for sign, term in _terms(left)] + [(-sign, term) for sign, term in _terms(right)]

@@ -210,27 +210,3 @@ class Param(Strict):
         """Whether the parameter counts working days (`$as_of - $params.X` is then folded by the
         official calendar, see `checker.language.params`)."""
         return self.unit.strip() == WORKING_DAYS
-
-
-class ArticleEntry(Strict):
-    """One article in `rules/articles.yaml`: its gist, and why it cannot be checked if it cannot."""
-
-    number: Article
-    gist: Text
-    checkable: bool = True
-    why: Text | None = None
-    """Why no record could show the duty is met (required when `checkable: false`, else absent)."""
-
-    @model_validator(mode="after")
-    def _why_iff_not_checkable(self) -> ArticleEntry:
-        if not self.checkable and self.why is None:
-            raise ValueError("an article with checkable: false needs 'why' (zh and en)")
-        if self.checkable and self.why is not None:
-            raise ValueError("'why' is only for articles with checkable: false")
-        return self
-
-
-class ArticlesFile(Strict):
-    """`rules/articles.yaml`: every article of the regulation, in order (read by `rules matrix`)."""
-
-    articles: Annotated[list[ArticleEntry], Field(min_length=1)]

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from checker.errors import CheckerError, Diagnostic, Location
-from checker.language.load import CASES_SUFFIX
+from checker.language.load import CASES_SUFFIX, read_rules
 from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.models import FILE_STEMS
@@ -100,6 +100,49 @@ def load_cases(rules_dir: str | Path) -> list[LoadedCase]:
     if problems:
         raise CheckerError(problems)
     return found
+
+
+def select_cases(rules_dir: str | Path, pattern: str = "") -> list[LoadedCase]:
+    """The cases `rules test` runs: those whose `RULE::case` id contains `pattern`, never none.
+
+    A run of no cases would print "0 passed, 0 failed" and succeed, and a pre-commit hook would pass on
+    nothing; so a missing folder, a folder without rules, rules without case files and a pattern
+    that matches no case are each a CheckerError naming the folder (exit 2).
+    """
+    root = Path(rules_dir)
+    where = Location(str(rules_dir))
+    if not root.is_dir():
+        raise CheckerError.at(
+            where,
+            "rules-folder",
+            f"no rules folder at '{rules_dir}'",
+            help="give the folder that holds the rule files (leave it out for the bundled rules)",
+        )
+    ruleset, problems = read_rules(root)
+    if not ruleset.rules and any(problem.code == "rules-empty" for problem in problems):
+        raise CheckerError.at(
+            where,
+            "rules-empty",
+            "no rule files in this folder, so no cases to run",
+            help="check the path, and that rule files end in .yaml",
+        )
+    cases = load_cases(root)
+    if not cases:
+        raise CheckerError.at(
+            where,
+            "cases-none",
+            f"no case files (*{CASES_SUFFIX}) in this folder, so no cases to run",
+            help=f"add ID{CASES_SUFFIX} beside each rule ID.yaml, with a case that flags and one that passes",
+        )
+    chosen = [case for case in cases if pattern in case.id]
+    if not chosen:
+        raise CheckerError.at(
+            where,
+            "cases-unmatched",
+            f"no case id contains '{pattern}'",
+            help=f"case ids are RULE::case_name, such as {cases[0].id}",
+        )
+    return chosen
 
 
 def _check_unknown_kinds(cases: CaseFile, located: Located, problems: list[Diagnostic]) -> None:

@@ -17,17 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
-from checker.errors import CheckerError, Diagnostic, Location
+from checker.language.articles import chinese_numeral, read_articles
 from checker.language.load import ARTICLES_FILE, CASES_SUFFIX, LoadedRule, load_rules
-from checker.language.schema import ARTICLES, ArticleEntry, ArticlesFile
+from checker.language.schema import ARTICLES
 from checker.maintain.cases import LoadedCase, load_cases, run_case
-from checker.maintain.ruledocs import chinese_numeral
 from checker.results.document import ScanResult
 from checker.scan import scan
-from facts.schemaerrors import schema_diagnostics
-from facts.yamlfile import read_yaml_file
 
 MATRIX_VERSION = 1
 """Bumped when the JSON document's structure changes."""
@@ -176,44 +171,10 @@ class Matrix:
         return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def read_articles(rules_dir: Path) -> dict[int, ArticleEntry]:
-    """`articles.yaml` at the top of a rules folder; every problem (shape, a repeated number) is a
-    CheckerError naming file:line (exit 2)."""
-    path = rules_dir / ARTICLES_FILE
-    if not path.is_file():
-        raise CheckerError.at(
-            Location(str(path)),
-            "articles-missing",
-            f"no {ARTICLES_FILE} in the rules folder",
-            help="the matrix needs the list of articles: copy rules/articles.yaml and edit it",
-        )
-    located = read_yaml_file(path, "file-read", "the articles file")
-    try:
-        parsed = ArticlesFile.model_validate(located.data)
-    except ValidationError as error:
-        raise CheckerError(schema_diagnostics(error, located, ArticlesFile)) from None
-    found: dict[int, ArticleEntry] = {}
-    problems: list[Diagnostic] = []
-    for index, entry in enumerate(parsed.articles):
-        if entry.number in found:
-            problems.append(
-                Diagnostic(
-                    located.where(("articles", index, "number")),
-                    "articles-duplicate",
-                    f"article {entry.number} is listed twice",
-                    help="keep one entry per article",
-                )
-            )
-        found.setdefault(entry.number, entry)
-    if problems:
-        raise CheckerError(problems)
-    return found
-
-
 def build_matrix(rules_dir: Path, facts: Sequence[str | Path], as_of: dt.date, jobs: int = 1) -> Matrix:
     """Load the rules, articles and cases, run every case, scan the facts, and put it together."""
     ruleset = load_rules(rules_dir)
-    articles = read_articles(rules_dir)
+    articles = read_articles(rules_dir).entries
     cases = load_cases(rules_dir)
     outcomes: dict[str, list[tuple[LoadedCase, bool]]] = {}
     for case in cases:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from checker.language.articles import ArticlesFile
 from checker.language.schema import Param, Rule
 from checker.maintain.cases import CaseFile
 from checker.output import make_folder, write_atomically
@@ -32,6 +33,7 @@ def render_schemas() -> dict[str, str]:
         "rule.schema.json": rule_schema(),
         "params.schema.json": params_schema(),
         "cases.schema.json": cases_schema(),
+        "articles.schema.json": articles_schema(),
         "result.schema.json": result_schema(),
     }
     for stem in sorted(FILE_STEMS):
@@ -107,6 +109,16 @@ def cases_schema() -> dict[str, Any]:
         "rivercheck case file",
         "<ID>.cases.yaml beside a rule: named cases of facts, as_of, parameter overrides, and the "
         "findings, derived facts or scores wanted. See docs/rule-language.md §14.",
+    )
+
+
+def articles_schema() -> dict[str, Any]:
+    return _described(
+        ArticlesFile.model_json_schema(by_alias=True),
+        "rivercheck articles file",
+        "rules/articles.yaml: the regulation named (title, issuing body, date issued), then every article "
+        "with its chapter, gist, the excerpt the rule docs quote, and whether it can be checked. "
+        "See docs/matrix.md.",
     )
 
 

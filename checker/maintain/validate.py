@@ -2,7 +2,9 @@
 
 Loading and compiling find what a single rule gets wrong (fields, kinds, parameters, placeholders,
 joins, cycles); this stage adds what only the whole folder shows: derived facts nothing consumes,
-parameters nothing uses, rules without case files and case files without rules.
+parameters nothing uses, rules without case files and case files without rules; and it reads the
+folder's `articles.yaml` (the articles the rules cite and the docs quote), whose every problem is
+reported at its place too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from pathlib import Path
 
 from checker.errors import CheckerError, Diagnostic, Location
+from checker.language.articles import read_articles
 from checker.language.compiler import compile_rules
 from checker.language.load import CASES_SUFFIX, RuleSet, read_rules
 from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS
@@ -33,7 +36,16 @@ def validate(rules_dir: str | Path) -> list[Diagnostic]:
     except CheckerError as error:
         problems += error.diagnostics
     problems += _unconsumed(ruleset) + _unused_params(ruleset) + _cases(ruleset, Path(rules_dir))
+    problems += _articles(Path(rules_dir))
     return sorted(set(problems))
+
+
+def _articles(folder: Path) -> list[Diagnostic]:
+    try:
+        read_articles(folder)
+    except CheckerError as error:
+        return error.diagnostics
+    return []
 
 
 def _unconsumed(ruleset: RuleSet) -> list[Diagnostic]:

@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
-PARAMS_FILE = Path(__file__).resolve().parents[2] / "rules" / "params.yaml"
-"""The bundled rules' parameters."""
+from checker.bundled import PARAMS
+
+PARAMS_FILE = PARAMS
+"""The bundled rules' parameters (`checker.bundled`: installed, or the checkout's `rules/`)."""
 
 
 class SyntheticError(ValueError):

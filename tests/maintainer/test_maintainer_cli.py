@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from checker.language.load import ARTICLES_FILE
@@ -66,6 +68,43 @@ def test_a_malformed_case_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run("rules", "test", str(rules))
     assert result.exit_code == 2
     assert "RECT-OVERDUE.cases.yaml:2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        pytest.param(lambda folder: None, "rules-folder", id="missing-folder"),
+        pytest.param(lambda folder: folder.mkdir(), "rules-empty", id="empty-folder"),
+        pytest.param(
+            lambda folder: (folder.mkdir(), shutil.copy(RULES / "params.yaml", folder)),
+            "rules-empty",
+            id="params-but-no-rules",
+        ),
+        pytest.param(
+            lambda folder: shutil.copytree(RULES, folder, ignore=shutil.ignore_patterns("*.cases.yaml")),
+            "cases-none",
+            id="rules-but-no-cases",
+        ),
+    ],
+)
+def test_nothing_to_run_is_a_usage_error_never_zero_passed(
+    tmp_path: Path, make: Callable[[Path], object], code: str
+) -> None:
+    """A pre-commit hook must not pass on nothing: no folder, no rules or no cases is exit 2."""
+    folder = tmp_path / "rules"
+    make(folder)
+    result = run("rules", "test", str(folder))
+    assert result.exit_code == 2, result.output
+    assert "passed" not in result.stdout
+    first, second = result.stderr.splitlines()[:2]
+    assert first.startswith(f"{folder}: {code}: ")
+    assert second.startswith("    help: ")
+
+
+def test_a_pattern_matching_no_case_is_a_usage_error() -> None:
+    result = run("rules", "test", str(RULES), "-k", "NO-SUCH-RULE")
+    assert result.exit_code == 2
+    assert f"{RULES}: cases-unmatched: no case id contains 'NO-SUCH-RULE'" in result.stderr
 
 
 # explain --------------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from checker.language.articles import read_articles
 from checker.language.load import ARTICLES_FILE, load_rules
-from checker.maintain.matrix import read_articles
 from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,14 +135,14 @@ def rules(tmp_path: Path) -> Path:
 
 
 def test_bundled_articles_list_every_article_once() -> None:
-    articles = read_articles(RULES)
+    articles = read_articles(RULES).entries
     assert sorted(articles) == list(range(1, 35))
     assert all(entry.gist.zh and entry.gist.en for entry in articles.values())
 
 
 @pytest.mark.parametrize("number", range(1, 35))
 def test_bundled_articles_say_which_cannot_be_checked_and_why(number: int) -> None:
-    entry = read_articles(RULES)[number]
+    entry = read_articles(RULES).entries[number]
     assert entry.checkable is (number not in NOT_CHECKABLE)
     assert (entry.why is not None) is (number in NOT_CHECKABLE)
 
@@ -263,38 +263,64 @@ def test_a_failing_case_is_counted_under_its_rule(rules: Path, facts: Path) -> N
 
 # bad input: exit 2, file:line ---------------------------------------------------------------------------
 
+SOURCE = "source: {title: 规则, issued_by: 办公室, issued_on: 2022-07-20}\n"
+"""Line 1 of each bad file below: the header every articles file has."""
+
+
+def entry(number: str, gist: str = "{zh: 甲, en: a}", chapter: str = "第一章 总则") -> str:
+    """Four lines: an article with its chapter, gist and excerpt."""
+    return f"  - number: {number}\n    chapter: {chapter}\n    gist: {gist}\n    excerpt: 甲。\n"
+
+
 BAD_ARTICLES = [
     pytest.param(
-        "articles:\n  - number: 1\n    gist: {zh: 甲, en: a}\n  - number: 1\n    gist: {zh: 乙, en: b}\n",
-        ":4:",
+        SOURCE + "articles:\n" + entry("1") + entry("1", "{zh: 乙, en: b}"),
+        ":7:",
         "articles-duplicate",
         id="repeated-number",
     ),
     pytest.param(
-        "articles:\n  - number: 1\n    gist: {zh: 甲, en: a}\n    checkable: false\n",
-        ":2:",
+        SOURCE + "articles:\n" + entry("1") + "    checkable: false\n",
+        ":3:",
         "needs 'why'",
         id="not-checkable-without-why",
     ),
     pytest.param(
-        "articles:\n  - number: 1\n    gist: {zh: 甲, en: a}\n    reason: {zh: 甲, en: a}\n",
-        ":4:",
+        SOURCE + "articles:\n" + entry("1") + "    reason: {zh: 甲, en: a}\n",
+        ":7:",
         "unknown field 'reason'",
         id="unknown-field",
     ),
+    pytest.param(SOURCE + "articles:\n" + entry("第七条"), ":3:", "write 7", id="article-by-name"),
     pytest.param(
-        "articles:\n  - number: 第七条\n    gist: {zh: 甲, en: a}\n",
-        ":2:",
-        "write 7",
-        id="article-by-name",
+        SOURCE + "articles:\n" + entry("35"), ":3:", "less than or equal to 34", id="no-such-article"
+    ),
+    pytest.param(SOURCE + "articles:\n  - number: 1\n    gist: [甲\n", ":", "yaml-syntax", id="yaml-syntax"),
+    pytest.param("articles:\n" + entry("1"), ":1:", "missing required field 'source'", id="no-source-header"),
+    pytest.param(
+        SOURCE + "articles:\n" + entry("1").replace("甲。", "甲" * 121),
+        ":6:",
+        "at most 120 characters of the article",
+        id="excerpt-beyond-what-is-cited",
     ),
     pytest.param(
-        "articles:\n  - number: 35\n    gist: {zh: 甲, en: a}\n",
-        ":2:",
-        "less than or equal to 34",
-        id="no-such-article",
+        SOURCE + "articles:\n" + entry("1", chapter="一 总则"),
+        ":4:",
+        "should match pattern",
+        id="chapter-not-as-the-regulation-heads-it",
     ),
-    pytest.param("articles:\n  - number: 1\n    gist: [甲\n", ":", "yaml-syntax", id="yaml-syntax"),
+    pytest.param(
+        SOURCE + "articles:\n" + entry("1") + entry("2", chapter="第一章 总则与依据") + entry("3"),
+        ":8:",
+        "'第一章 总则与依据' differs from '第一章 总则', as the other articles of it have it",
+        id="one-chapter-two-titles",
+    ),
+    pytest.param(
+        SOURCE + "articles:\n" + entry("1", chapter="第二章 主要职责") + entry("2"),
+        ":8:",
+        "article 2 is in 第一章 总则, but article 1 before it is in 第二章 主要职责",
+        id="chapters-out-of-order",
+    ),
 ]
 
 

@@ -11,13 +11,11 @@ import pytest
 import yaml
 
 from checker.errors import CheckerError
-from checker.language.load import load_rules
+from checker.language.articles import EXCERPT_LENGTH, article_name, chinese_numeral, read_articles
+from checker.language.load import ARTICLES_FILE, load_rules
 from checker.maintain.ruledocs import (
     INDEX,
-    REGULATION,
-    article_name,
-    chinese_numeral,
-    load_articles,
+    QUOTE_LENGTH,
     quote,
     render_index,
     render_rule_docs,
@@ -52,10 +50,11 @@ def pages() -> dict[str, str]:
 
 @pytest.fixture
 def overdue_rules(tmp_path: Path) -> Path:
-    """A small rules folder: params.yaml and the overdue rules with their cases."""
+    """A small rules folder: params.yaml, articles.yaml and the overdue rules with their cases."""
     folder = tmp_path / "rules"
     folder.mkdir()
     shutil.copy(RULES / "params.yaml", folder / "params.yaml")
+    shutil.copy(RULES / ARTICLES_FILE, folder / ARTICLES_FILE)
     shutil.copytree(RULES / "overdue", folder / "overdue")
     return folder
 
@@ -157,7 +156,7 @@ def test_write_replaces_stale_pages_and_leaves_other_files(overdue_rules: Path, 
 
 def test_index_lists_every_rule_under_its_article() -> None:
     ruleset = load_rules(RULES)
-    index = render_index(ruleset, load_articles(REGULATION), RULES)
+    index = render_index(ruleset, read_articles(RULES), RULES)
     sections = {
         heading: body for heading, body in re.findall(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", index, re.M | re.S)
     }
@@ -179,10 +178,30 @@ def test_chinese_numerals(number: int, numeral: str) -> None:
     assert chinese_numeral(number) == numeral
 
 
-def test_every_article_is_found_in_the_regulation() -> None:
-    articles = load_articles(REGULATION)
-    assert sorted(articles) == list(range(1, 35))
-    assert articles[2] == "本规则适用于上海市河长制办公室。"
+def test_every_article_has_its_excerpt_and_place_in_the_bundled_articles() -> None:
+    articles = read_articles(RULES)
+    assert sorted(articles.entries) == list(range(1, 35))
+    assert articles.entries[2].excerpt == "本规则适用于上海市河长制办公室。"
+    assert articles.entries[25].heading == "第四章 履职方式 · 第五节 加强检查督办"
+    assert articles.source.cited_as == "上海市河长制办公室工作规则(试行) (2022)"
+    for number, entry in articles.entries.items():
+        assert quote(entry.excerpt, QUOTE_LENGTH) == entry.excerpt, f"article {number}: not a cut excerpt"
+        assert len(entry.excerpt.removesuffix("…")) <= EXCERPT_LENGTH
+
+
+def test_pages_quote_the_excerpt_and_name_the_chapter(pages: dict[str, str]) -> None:
+    page = pages["RECT-OVERDUE.md"]
+    excerpt = read_articles(RULES).entries[25].excerpt
+    assert f"> 第二十五条 {excerpt}\n\nIn 第四章 履职方式 · 第五节 加强检查督办.\n" in page
+    assert "issued by 上海市河长制办公室 on 2022-07-20" in pages[INDEX]
+
+
+def test_a_rules_folder_without_articles_yaml_cannot_have_docs(overdue_rules: Path) -> None:
+    (overdue_rules / ARTICLES_FILE).unlink()
+    with pytest.raises(CheckerError) as caught:
+        render_rule_docs(overdue_rules)
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.location.path) == ("articles-missing", str(overdue_rules / ARTICLES_FILE))
 
 
 def test_quotes_are_cut_at_a_sentence_end_near_the_limit() -> None:

@@ -42,9 +42,10 @@ def test_committed_schemas_are_up_to_date() -> None:
     assert not stale, f"docs/schemas is stale ({', '.join(stale)}): {REGENERATE}"
 
 
-def test_the_files_are_the_rule_params_case_result_and_fact_schemas() -> None:
+def test_the_files_are_the_rule_params_case_articles_result_and_fact_schemas() -> None:
     facts = {f"facts/{stem}.schema.json" for stem in FILE_STEMS}
     expected = {"rule.schema.json", "params.schema.json", "cases.schema.json", "result.schema.json"}
+    expected.add("articles.schema.json")
     assert set(DOCUMENTS) == expected | facts
 
 
@@ -127,10 +128,13 @@ def test_real_rule_params_and_case_files_fit_the_schemas() -> None:
     param = PARSED["params.schema.json"]["$defs"]["Param"]
     checked = 0
     for path in sorted(RULES.rglob("*.yaml")):
-        if path == RULES / ARTICLES_FILE:
-            continue  # the articles' texts, not a rule (checker.language.load skips it too)
         data = _read(path)
-        if path.name == "params.yaml":
+        if path == RULES / ARTICLES_FILE:  # the articles, not a rule (checker.language.rules skips it)
+            articles = PARSED["articles.schema.json"]
+            _assert_fits(articles, data, str(path))
+            for index, entry in enumerate(data["articles"]):
+                _assert_fits(articles["$defs"]["ArticleEntry"], entry, f"{path}: article #{index + 1}")
+        elif path.name == "params.yaml":
             for name, entry in data.items():
                 _assert_fits(param, entry, f"{path}:{name}")
         elif path.name.endswith(".cases.yaml"):

@@ -64,3 +64,19 @@ def test_cli_exit_statuses() -> None:
     missing = CliRunner().invoke(main, ["rules", "validate", str(HERE / "no_such_folder")])
     assert missing.exit_code == 2
     assert "rules-folder" in missing.stderr
+
+
+def test_articles_yaml_is_validated_with_the_rules(tmp_path: Path) -> None:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    articles = rules / "articles.yaml"
+    text = articles.read_text("utf-8")
+    articles.write_text(text.replace("    chapter: 第一章 总则\n", "    chapter: 第一章 总 则\n", 1), "utf-8")
+    (problem,) = validate(rules)
+    assert problem.code == "articles-chapter"
+    assert problem.location.path == str(articles)
+    assert problem.location.line == text.splitlines().index("    chapter: 第一章 总则") + 1
+    articles.unlink()
+    assert [(d.code, d.location.path) for d in validate(rules)] == [("articles-missing", str(articles))]

@@ -97,7 +97,7 @@ def _sigkill(*args: Any, **kwargs: Any) -> NoReturn:
 def _segfault(*args: Any, **kwargs: Any) -> NoReturn:
     faulthandler.disable()  # pytest's fault handler would print the crash: only the death matters here
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # and no core file in the working folder
-    ctypes.string_at(0)  # reads address 0: SIGSEGV, as the engine's C core crashed (PITFALLS.md #11)
+    ctypes.string_at(0)  # reads address 0: SIGSEGV, as the engine's C core crashed (pitfall 11)
     raise AssertionError("unreachable")
 
 

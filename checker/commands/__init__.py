@@ -1,0 +1,1 @@
+"""The command line's commands, by group; `cli.py` puts them together (`rivercheck = "cli:main"`)."""
