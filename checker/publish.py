@@ -92,9 +92,10 @@ def redacted(result: ScanResult) -> ScanResult:
 
 def history_report(history: History, lang: str) -> str:
     from checker.state import history as store
+    from checker.state import trend
 
     with store.open_history(history.path, create=False) as db:
-        return store.render_history(store.scans(db), lang)
+        return trend.render_history(trend.scans(db), lang)
 
 
 def waiver_audit(result: ScanResult, waivers: Path, lang: str) -> str:

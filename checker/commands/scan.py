@@ -186,8 +186,8 @@ def explain_command(
     debug: bool,
 ) -> None:
     """Explain one finding: the article, the records it rests on, how it was derived, the remedy."""
+    from checker.reports.explain import explain
     from checker.results.document import load_result
-    from checker.results.explain import explain
 
     if saved is not None:
         result = load_result(saved)

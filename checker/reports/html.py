@@ -12,23 +12,16 @@ Same result, same bytes: nothing reads the clock, and every grouping is sorted.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import itertools
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
 from checker.language.schema import SEVERITIES, Text
+from checker.reports.charts import BAR_COLOUR, COLOURS, ageing, bar_chart, empty
+from checker.reports.html_assets import CSP, SCRIPT, STYLE
 from checker.reports.safe import for_html
 from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, provisional, status
-from checker.results.document import ChainLink, Finding, ScanResult
+from checker.results.document import Finding, ScanResult
 
-COLOURS = {"critical": "#8e24aa", "high": "#c62828", "medium": "#b86e00", "low": "#1e6fc8", "info": "#607d8b"}
-BAR_COLOUR = "#3f6e8c"
-AGES: tuple[tuple[int, int | None], ...] = ((0, 30), (31, 90), (91, 180), (181, None))
-"""Overdue ageing buckets, in days (inclusive); the last is open-ended."""
-AGE_COLOURS = ("#f2b134", "#e07b28", "#c8432b", "#8e1b1b", "#9aa3ad")
 LANGS = {"zh": "zh-CN", "en": "en"}
 
 # Words only this page needs (the shared ones are in words.py).
@@ -88,124 +81,6 @@ EXTRA = {
         "last_seen": "Last seen",
     },
 }
-
-STYLE = """
-:root{--fg:#1d2430;--muted:#5b6575;--line:#d8dde5;--soft:#f4f6f9;--link:#1e5fa8}
-*{box-sizing:border-box}[hidden]{display:none!important}
-body{margin:0;color:var(--fg);background:#fff;font:14px/1.5 system-ui,-apple-system,"Segoe UI",
-"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
-main{max-width:1320px;margin:0 auto;padding:16px}
-a{color:var(--link)}
-h1{font-size:1.5rem;margin:0 0 .5rem}
-h2{font-size:1.15rem;margin:1.75rem 0 .6rem;padding-bottom:.2rem;border-bottom:2px solid var(--line)}
-h3{font-size:1rem;margin:1rem 0 .4rem}
-dl.stamp{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:0;color:var(--muted)}
-dl.stamp dt{font-weight:600}dl.stamp dd{margin:0;overflow-wrap:anywhere}
-nav{margin:.8rem 0;display:flex;flex-wrap:wrap;gap:4px 14px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px}
-.card{border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:6px;
-padding:6px 10px;background:var(--soft)}
-.card .n{display:block;font-size:1.6rem;font-weight:700;line-height:1.2}
-.card small{color:var(--muted)}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
-figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px}
-figcaption{font-weight:600;margin-bottom:4px}
-svg{display:block}svg text{font-size:12px;fill:var(--fg)}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
-th{background:var(--soft);white-space:nowrap}
-td.num,th.num{text-align:right}
-.js table.sortable th{cursor:pointer}
-th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-td.text{min-width:16em}td.wrap{min-width:7em}
-#findings-table td{white-space:nowrap}#findings-table td.text,#findings-table td.wrap{white-space:normal}
-.sev{display:inline-block;padding:0 7px;border-radius:9px;color:#fff;font-size:12px;white-space:nowrap}
-.sev-critical{background:#8e24aa}.sev-high{background:#c62828}.sev-medium{background:#b86e00}
-.sev-low{background:#1e6fc8}.sev-info{background:#607d8b}
-.card.critical{border-left-color:#8e24aa}.card.high{border-left-color:#c62828}
-.card.medium{border-left-color:#b86e00}.card.low{border-left-color:#1e6fc8}.card.info{border-left-color:#607d8b}
-tr.waived{color:var(--muted)}tr.waived .sev{opacity:.55}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-.note,.sub{color:var(--muted);font-size:12px}
-.controls{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:flex-end;margin:8px 0}
-.controls label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
-input,select{font:inherit;font-size:14px;padding:4px 6px;border:1px solid var(--line);border-radius:4px}
-@media (max-width:640px){main{padding:8px}h1{font-size:1.25rem}.charts{grid-template-columns:1fr}}
-@media print{nav,.controls{display:none!important}main{max-width:none;padding:0}body{font-size:11px}
-.scroll{overflow:visible}.card,figure.chart,tr{break-inside:avoid}
-#findings-table td{white-space:normal}td.text,td.wrap{min-width:0}a{color:inherit;text-decoration:none}
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
-"""
-
-SCRIPT = """
-(function () {
-  "use strict";
-  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
-  document.documentElement.className = "js";
-  each(document.querySelectorAll("[data-js]"), function (el) { el.hidden = false; });
-  var table = document.getElementById("findings-table");
-  var query = document.getElementById("filter-text");
-  var shown = document.getElementById("shown");
-  if (table && query && shown) {
-    var rows = table.tBodies[0].rows;
-    var selects = document.querySelectorAll("select[data-filter]");
-    var apply = function () {
-      var q = query.value.trim().toLowerCase(), n = 0;
-      each(rows, function (row) {
-        var ok = !q || row.textContent.toLowerCase().indexOf(q) >= 0;
-        each(selects, function (s) {
-          if (s.value && row.getAttribute("data-" + s.getAttribute("data-filter")) !== s.value) ok = false;
-        });
-        row.hidden = !ok;
-        if (ok) n += 1;
-      });
-      shown.textContent = shown.getAttribute("data-template").replace("{n}", n);
-    };
-    query.addEventListener("input", apply);
-    each(selects, function (s) { s.addEventListener("change", apply); });
-    apply();
-  }
-  each(document.querySelectorAll("table.sortable"), function (t) {
-    var heads = t.tHead.rows[0].cells;
-    each(heads, function (th, i) {
-      var sort = function () {
-        var up = th.getAttribute("aria-sort") !== "ascending";
-        var num = th.getAttribute("data-type") !== "text";
-        each(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", up ? "ascending" : "descending");
-        var body = t.tBodies[0], list = [];
-        each(body.rows, function (row, k) {
-          var cell = row.cells[i];
-          var v = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
-          list.push({ row: row, k: k, v: num ? (v === "" ? -Infinity : Number(v)) : v });
-        });
-        list.sort(function (a, b) {
-          var d = num ? (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) : a.v.localeCompare(b.v);
-          return (up ? d : -d) || a.k - b.k;
-        });
-        each(list, function (e) { body.appendChild(e.row); });
-      };
-      th.tabIndex = 0;
-      th.addEventListener("click", sort);
-      th.addEventListener("keydown", function (ev) {
-        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sort(); }
-      });
-    });
-  });
-})();
-"""
-
-
-def _digest(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-CSP = (
-    f"default-src 'none'; style-src {_digest(STYLE)}; script-src {_digest(SCRIPT)}; "
-    "img-src data:; base-uri 'none'; form-action 'none'"
-)
-"""Only this page's own style and script may run; no request may leave it (the icon is a data: URL)."""
 
 
 Section = tuple[str, str, str]
@@ -298,10 +173,6 @@ def _table(heads: Sequence[tuple[str, str]], rows: Sequence[str], ident: str = "
     )
 
 
-def _empty(w: dict[str, str], key: str = "empty") -> str:
-    return f'<p class="note">{_e(w[key])}</p>'
-
-
 def _header(result: ScanResult, w: dict[str, str], sections: Sequence[Section]) -> str:
     stamp = result.stamp
     items = [
@@ -376,106 +247,15 @@ def _charts(result: ScanResult, w: dict[str, str], lang: str) -> Section:
         ],
         "by_district": [(d, n, BAR_COLOUR) for d, n in sorted(districts.items())],
     }
-    charts = [_bar_chart(key, w[key], bars, w) for key, bars in rows.items()] + [_ageing(result, w)]
+    charts = [bar_chart(key, w[key], bars, w) for key, bars in rows.items()] + [ageing(result, w)]
     return ("charts", w["charts"], '<div class="charts">\n' + "\n".join(charts) + "\n</div>")
-
-
-CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT = 440, 150, 22
-
-
-def _bar_chart(
-    key: str, title: str, rows: Sequence[tuple[str, int, str]], w: dict[str, str], note: str = ""
-) -> str:
-    """A horizontal bar chart as inline SVG: one bar per (label, count, colour), the count beside it."""
-    head = f'<figure class="chart" data-chart="{key}"><figcaption>{_e(title)}</figcaption>'
-    foot = (f'<p class="note">{_e(note)}</p>' if note else "") + "</figure>"
-    if not any(count for _, count, _ in rows):
-        return head + _empty(w) + foot
-    top = max(count for _, count, _ in rows)
-    span = CHART_WIDTH - LABEL_WIDTH - 40
-    height = len(rows) * ROW_HEIGHT + 4
-    bars = []
-    for i, (label, count, colour) in enumerate(rows):
-        y = i * ROW_HEIGHT + 2
-        width = span * count / top
-        bars.append(
-            f"<g><title>{_e(label)}: {count}</title>"
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{_e(_clip(label, 22))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="15" rx="2" fill="{colour}"/>'
-            f'<text x="{LABEL_WIDTH + width + 5:.1f}" y="{y + 15}">{count}</text></g>'
-        )
-    svg = (
-        f'<svg viewBox="0 0 {CHART_WIDTH} {height}" width="100%" role="img" aria-label="{_e(title)}">'
-        + "".join(bars)
-        + "</svg>"
-    )
-    return head + svg + foot
-
-
-def _clip(text: str, width: int) -> str:
-    """At most `width` display columns (CJK characters take two), with an ellipsis when cut."""
-    shown, out = 0, list[str]()
-    for ch in text:
-        shown += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if shown > width:
-            return "".join(out) + "…"
-        out.append(ch)
-    return text
-
-
-def _walk(links: Iterable[ChainLink]) -> Iterator[ChainLink]:
-    for link in links:
-        yield link
-        yield from _walk(link.rests_on)
-
-
-def _overdue_days(result: ScanResult) -> dict[str, int]:
-    """Days overdue per finding: the `days` of the derived facts and chain links that belong to it."""
-    days: dict[str, int] = {}
-    links = (link for f in result.findings for link in _walk(f.chain))
-    pairs = itertools.chain(
-        ((d.finding, d.values) for d in result.derived), ((c.finding, c.values) for c in links)
-    )
-    for finding, values in pairs:
-        value = values.get("days")
-        if finding is not None and isinstance(value, int) and not isinstance(value, bool):
-            days[finding] = max(value, days.get(finding, value))
-    return days
-
-
-def _ageing(result: ScanResult, w: dict[str, str]) -> str:
-    """Overdue findings by days overdue; days open stand in (and a note says so) where days are missing."""
-    known = _overdue_days(result)
-    counts = [0] * (len(AGES) + 1)
-    fallback = False
-    for finding in result.findings:
-        if finding.kind != "overdue":
-            continue
-        days = known.get(finding.fingerprint)
-        if days is None and finding.history is not None:
-            days, fallback = finding.history.days_open, True
-        counts[_bucket(days)] += 1
-    labels = [f"{low}–{high}" if high is not None else f">{low - 1}" for low, high in AGES]
-    rows = [(f"{label} {w['days']}", counts[i], AGE_COLOURS[i]) for i, label in enumerate(labels)]
-    if counts[-1]:
-        rows.append((w["unknown"], counts[-1], AGE_COLOURS[-1]))
-    return _bar_chart("overdue_ageing", w["overdue_ageing"], rows, w, w["age_fallback"] if fallback else "")
-
-
-def _bucket(days: int | None) -> int:
-    if days is None:
-        return len(AGES)
-    for i, (_, high) in enumerate(AGES):
-        if high is None or days <= high:
-            return i
-    return len(AGES) - 1
 
 
 def _scores(result: ScanResult, w: dict[str, str]) -> Section:
     """Units lowest score first, ranked (equal scores share a rank), each with a small bar."""
     scores = sorted(result.scores, key=lambda s: (s.score, s.unit))
     if not scores:
-        return ("scores", w["scores"], _empty(w))
+        return ("scores", w["scores"], empty(w))
     full = max([s.score + s.deducted for s in scores] + [1.0])
     rows, rank = [], 0
     for i, s in enumerate(scores):
@@ -529,7 +309,7 @@ def _status_key(finding: Finding) -> str:
 def _findings(result: ScanResult, w: dict[str, str], lang: str) -> Section:
     heading = f"{w['findings']} ({len(result.findings)})"
     if not result.findings:
-        return ("findings", heading, _empty(w, "none"))
+        return ("findings", heading, empty(w, "none"))
     heads = [(w[key], kind) for key, kind in FINDING_HEADS]
     rows = [_finding_row(f, w, lang) for f in result.findings]
     return ("findings", heading, _controls(result, w, lang) + "\n" + _table(heads, rows, "findings-table"))
@@ -618,7 +398,7 @@ def _subset(result: ScanResult, kind: str, key: str, w: dict[str, str], lang: st
     """The findings of one kind (interviews due, escalations) as a small table of their own."""
     chosen = [f for f in result.findings if f.kind == kind]
     if not chosen:
-        return (key, w[key], _empty(w))
+        return (key, w[key], empty(w))
     heads = [(w[k], t) for k, t in (("severity", "rank"), ("subject", "text"), ("responsible", "text"))]
     heads += [(w["status"], "text"), (w["message"], "text"), (w["fingerprint"], "text")]
     rows = [
@@ -636,7 +416,7 @@ def _resolved(result: ScanResult, w: dict[str, str], lang: str) -> Section | Non
         return None
     heading = f"{w['resolved']} ({len(result.resolved)})"
     if not result.resolved:
-        return ("resolved", heading, _empty(w))
+        return ("resolved", heading, empty(w))
     done = sorted(result.resolved, key=lambda r: (-_rank(r.severity), r.rule, r.subject, r.fingerprint))
     heads = [(w["severity"], "rank"), (w["rule"], "text"), (w["article"], "rank"), (w["subject"], "text")]
     heads += [(w["responsible"], "text"), (w["message"], "text"), (w["first_seen"], "text")]

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.measure import BenchError, Measurement
 from bench.run import (
     ROOT,
-    BenchError,
-    Measurement,
     ScaleRun,
     Step,
     compare,
@@ -116,7 +115,7 @@ def measure_afresh(argv: list[str], cwd: Path) -> Measurement:
     """`measure` called from a new, small Python process: Linux's ru_maxrss of a child includes the
     memory its parent held when it forked, and this test process may hold hundreds of MB."""
     code = (
-        "import dataclasses, json, os, sys; from bench.run import measure;"
+        "import dataclasses, json, os, sys; from bench.measure import measure;"
         "print(json.dumps(dataclasses.asdict(measure(sys.argv[1:], cwd=os.environ['MEASURE_CWD']))))"
     )
     environment = {**os.environ, "MEASURE_CWD": str(cwd)}

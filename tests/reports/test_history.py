@@ -27,14 +27,11 @@ from checker.state.history import (
     HISTORY_DEFAULT,
     MIGRATIONS,
     History,
-    ScanSummary,
     annotate,
     open_history,
     record,
-    render_history,
-    scans,
-    sparkline,
 )
+from checker.state.trend import ScanSummary, render_history, scans, sparkline
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "district"

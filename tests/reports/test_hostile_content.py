@@ -35,7 +35,8 @@ from openpyxl import load_workbook
 
 from checker.language.schema import Text
 from checker.reports import render
-from checker.reports.html import SCRIPT, STYLE, render_html
+from checker.reports.html import render_html
+from checker.reports.html_assets import SCRIPT, STYLE
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.safe import for_csv, for_html, for_markdown, for_terminal, for_xml, visible
