@@ -300,7 +300,7 @@ class Office:
         self.suspect_recurrence(problem)
 
     def escalation(self, water: str, scope: str) -> list[str]:
-        """The chiefs a major problem is submitted to: a general chief, or the waterbody's city-level chief."""
+        """The chiefs a major problem is submitted to: a general chief, or its waterbody's city chief."""
         if scope == "policy":
             return [self.rng.choice(("C-GEN", "C-DEP"))]
         return [
