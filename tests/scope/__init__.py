@@ -1,0 +1,1 @@
+"""Tests of what a scan takes as given: docs/scope.md."""
