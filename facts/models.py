@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
@@ -68,6 +68,12 @@ class Record(BaseModel):
     """The fact kind rules name (`fact: problem`)."""
     references: ClassVar[dict[str, str]] = {}
     """Field -> fact kind whose key it holds (lists hold several keys)."""
+    exists_from: ClassVar[tuple[str, ...]] = ()
+    """Date fields that mark the record into being: on a day before the earliest of them that is
+    set, the record did not exist yet (`facts.snapshot`). None: the record is not dated."""
+    changes: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Date fields that mark a change: dated after the scan day, the change had not happened yet,
+    so the field is cleared and the other fields given here are set (docs/scope.md §3)."""
 
     key: Key
 
@@ -88,6 +94,8 @@ class Chief(Record):
 
     kind: ClassVar[str] = "chief"
     references: ClassVar[dict[str, str]] = {"waterbodies": "waterbody"}
+    exists_from: ClassVar[tuple[str, ...]] = ("in_post_from",)
+    changes: ClassVar[dict[str, dict[str, Any]]] = {"in_post_to": {}}
     name: Name
     level: Level
     role: Literal["总河长", "副总河长", "河长", "湖长", "民间河长", "企业河长", "巡河员"]
@@ -114,7 +122,8 @@ class Unit(Record):
     parent: Key | None = None
 
 
-ProblemStatus = Literal["registered", "assigned", "in_progress", "rectified", "signed_off"]
+ProblemStatus = Literal["registered", "assigned", "in_progress", "rectified", "signed_off", "open"]
+"""`open`: not signed off, stage not recorded (a problem signed off after the scan day is `open` on it)."""
 BasinMechanism = Literal[
     "yangtze_joint_meeting",  # 长江流域省级河湖长联席会议机制
     "taihu_joint_meeting",  # 太湖流域省级河湖长联席会议机制
@@ -132,6 +141,12 @@ class Problem(Record):
         "office": "unit",
         "assignee": "unit",
         "escalated_to": "chief",
+    }
+    exists_from: ClassVar[tuple[str, ...]] = ("found_on",)
+    changes: ClassVar[dict[str, dict[str, Any]]] = {
+        "signed_off_on": {"status": "open", "verified": False},  # not signed off: not yet verified either
+        "listed_on": {},
+        "plan_on": {},
     }
     waterbody: Key
     source: Literal["inspection", "unannounced_visit", "complaint", "patrol", "assigned", "survey"]
@@ -170,6 +185,7 @@ class Interview(Record):
 
     kind: ClassVar[str] = "interview"
     references: ClassVar[dict[str, str]] = {"unit": "unit", "problems": "problem"}
+    exists_from: ClassVar[tuple[str, ...]] = ("held_on",)
     unit: Key
     held_on: dt.date
     reason: Name | None = None
@@ -181,6 +197,7 @@ class Patrol(Record):
 
     kind: ClassVar[str] = "patrol"
     references: ClassVar[dict[str, str]] = {"chief": "chief", "waterbody": "waterbody"}
+    exists_from: ClassVar[tuple[str, ...]] = ("patrolled_on",)
     chief: Key
     waterbody: Key
     patrolled_on: dt.date
@@ -223,6 +240,14 @@ class Document(Record):
         "chief": "chief",
         "problem": "problem",
     }
+    exists_from: ClassVar[tuple[str, ...]] = (
+        "drafted_on",
+        "consulted_on",
+        "reviewed_on",
+        "approved_on",
+        "issued_on",
+    )
+    changes: ClassVar[dict[str, dict[str, Any]]] = {name: {} for name in (*exists_from, "repealed_on")}
     type: DocumentType
     year: int | None = None
     """The year it is for (a plan for 2026, the summary of 2025)."""
@@ -249,6 +274,8 @@ class Complaint(Record):
 
     kind: ClassVar[str] = "complaint"
     references: ClassVar[dict[str, str]] = {"office": "unit", "waterbody": "waterbody", "handler": "unit"}
+    exists_from: ClassVar[tuple[str, ...]] = ("received_on",)
+    changes: ClassVar[dict[str, dict[str, Any]]] = {"answered_on": {}, "closed_on": {}}
     office: Key
     received_on: dt.date
     channel: Literal["hotline", "letter", "online", "visit", "media"] = "hotline"
@@ -273,6 +300,8 @@ class Matter(Record):
 
     kind: ClassVar[str] = "matter"
     references: ClassVar[dict[str, str]] = {"chief": "chief", "office": "unit", "unit": "unit"}
+    exists_from: ClassVar[tuple[str, ...]] = ("decided_on",)
+    changes: ClassVar[dict[str, dict[str, Any]]] = {"answered_on": {}}
     chief: Key
     office: Key
     decided_on: dt.date

@@ -19,6 +19,7 @@ MAX_LINES = 500
 STAGES: tuple[tuple[str, ...], ...] = (
     ("checker.errors", "checker.output", "checker.bundled", "facts"),
     ("checker.language",),
+    ("checker.scope",),
     ("checker.engine",),
     ("checker.results",),
     ("checker.reports",),

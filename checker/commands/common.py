@@ -142,10 +142,10 @@ def facts_input(fact_paths: tuple[Path, ...], mapping: Path | None) -> Any:
     """The fact paths, or, with a mapping, the fact set imported from the exports among them."""
     if mapping is None:
         return fact_paths_or_demo(fact_paths)
-    from facts.exports.importer import import_facts, split_sources
+    from facts.exports.importer import import_facts, survey_exports
 
-    sources, also = split_sources(mapping, list(fact_paths))
-    return import_facts(mapping, sources, also)
+    found = survey_exports(mapping, list(fact_paths))
+    return import_facts(mapping, found.exports, found.fact_files, found.ignored)
 
 
 FACT_PATHS = click.argument("fact_paths", nargs=-1, type=click.Path(path_type=Path))

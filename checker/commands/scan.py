@@ -11,9 +11,11 @@ import click
 
 from checker.commands.common import (
     DEBUG,
+    DEFAULT_RULES,
     HISTORY,
     LANG,
     MAPPING,
+    IsoDate,
     fact_options,
     fact_paths_or_demo,
     facts_input,
@@ -23,6 +25,13 @@ from checker.language.schema import SEVERITIES
 from checker.output import printing
 from checker.reports import FORMATS, output_format, render
 from checker.scan import ScanOptions, scan
+from checker.scope.select import selection
+
+DEMO_NOTICE = {
+    "zh": "rivercheck: 未给出记录路径，检查的是内置的演示数据（虚构的清溪区），不是真实记录",
+    "en": "rivercheck: no records given: scanning the bundled demo data (the fictional 清溪区), "
+    "not real records",
+}
 
 
 @click.command("scan")
@@ -42,6 +51,13 @@ from checker.scan import ScanOptions, scan
     help="Write a report to PATH (its suffix says the format: .txt .json .md .html .xml .csv .xlsx) "
     "or FORMAT:PATH. Repeat for several; nothing is printed then.",
 )
+@click.option(
+    "--select",
+    multiple=True,
+    help="Report only these rules: ids (RECT-OVERDUE), articles (art:25), kinds (kind:overdue); "
+    "* and ? are globs; repeat or separate with commas.",
+)
+@click.option("--ignore", multiple=True, help="Do not report these rules (the same patterns as --select).")
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -79,6 +95,8 @@ def scan_command(
     mapping: Path | None,
     fmt: str | None,
     outputs: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     fail_on: str,
     lang: str,
     history_path: Path | None,
@@ -94,7 +112,10 @@ def scan_command(
 
     targets = [output_format(spec, fmt) for spec in outputs]  # bad specs fail before the scan
     history = None if no_history else History.at(history_path)
-    options = ScanOptions(jobs=jobs, partition_size=partition_size, progress=_progress())
+    chosen = selection(select, ignore) if select or ignore else None
+    options = ScanOptions(jobs=jobs, partition_size=partition_size, progress=_progress(), selection=chosen)
+    if not fact_paths:
+        click.echo(DEMO_NOTICE[lang], err=True)
     result = scan(facts_input(fact_paths, mapping), rules, as_of or dt.date.today(), options)
     result = annotate(result, waivers_path, history)
     shown = redacted(result) if redact else result
@@ -165,32 +186,64 @@ def waivers_audit_command(
 
 
 @click.command("explain")
-@click.argument("fingerprint")
-@fact_options
+@click.argument("items", nargs=-1, metavar="[FINGERPRINT] [FACT_PATHS]...")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=IsoDate(),
+    default=None,
+    help="Date deadlines are judged against (default: today).",
+)
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default="bundled rules",
+    help="Rules folder.",
+)
+@MAPPING
+@click.option("--rule", "rule", default=None, help="With --subject: explain this rule for one subject.")
+@click.option("--subject", default=None, help="With --rule: the subject (a problem, unit, chief ... key).")
 @click.option(
     "--result",
     "saved",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A saved JSON report (scan --format json) to explain from, instead of scanning again.",
+    help="A saved JSON report (scan --format json) to explain a fingerprint from, instead of scanning again.",
 )
 @LANG
 @DEBUG
 @reports_errors
 def explain_command(
-    fingerprint: str,
-    fact_paths: tuple[Path, ...],
+    items: tuple[str, ...],
     as_of: dt.date | None,
     rules: Path,
+    mapping: Path | None,
+    rule: str | None,
+    subject: str | None,
     saved: Path | None,
     lang: str,
     debug: bool,
 ) -> None:
-    """Explain one finding: the article, the records it rests on, how it was derived, the remedy."""
+    """Explain a finding (FINGERPRINT), or, with --rule and --subject, why a subject has a finding,
+    has none, or was not checked: each condition of the rule on its records, and the first that failed."""
+    if (rule is None) != (subject is None):
+        raise click.UsageError("give --rule and --subject together")
+    day = as_of or dt.date.today()
+    if rule is not None and subject is not None:
+        from checker.reports.whynot import render_why_not
+        from checker.scan import explain_subject
+
+        answer = explain_subject(
+            facts_input(tuple(Path(i) for i in items), mapping), rules, day, rule, subject
+        )
+        click.echo(render_why_not(answer, lang), nl=False)
+        return
+    if not items:
+        raise click.UsageError("give a FINGERPRINT, or --rule and --subject")
     from checker.reports.explain import explain
     from checker.results.document import load_result
 
-    if saved is not None:
-        result = load_result(saved)
-    else:
-        result = scan(fact_paths_or_demo(fact_paths), rules, as_of or dt.date.today())
+    fingerprint, paths = items[0], tuple(Path(i) for i in items[1:])
+    result = load_result(saved) if saved is not None else scan(facts_input(paths, mapping), rules, day)
     click.echo(explain(result, fingerprint, lang), nl=False)

@@ -11,7 +11,7 @@ import json
 import os
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checker.engine import adapter as engine
 from checker.engine.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
@@ -82,12 +82,24 @@ def run(
             results, counts = _run_pass(program, step, available, options)
             produced += results
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        merged = _merge(produced)
+        merged = _merge(_unsilenced(produced, program.silenced))
         outputs.update(merged)
         for (kind, _), output in sorted(merged.items()):
             available.setdefault(kind, []).append(engine_fact(output))
     stats = RunStats(len(program.passes), *totals)
     return Derivation(dict(sorted(outputs.items())), stats)
+
+
+def _unsilenced(produced: list[Output], silenced: frozenset[str]) -> list[Output]:
+    """Without the findings of silenced rules (`Program.silenced`): no later rule sees them, so they
+    are neither reported nor deducted; what those rules derive stays, no longer naming a finding."""
+    if not silenced:
+        return produced
+    return [
+        replace(output, finding=None) if output.rule in silenced and output.finding else output
+        for output in produced
+        if output.rule not in silenced or output.kind != FINDING_KIND
+    ]
 
 
 def counting_plan(program: Program) -> tuple[dict[str, Counting], dict[str, Consumer]]:

@@ -18,7 +18,7 @@ from checker.errors import Diagnostic, Location, did_you_mean
 from checker.language import calendar
 from checker.language import expr as ex
 from checker.language.load import RuleSet
-from checker.language.program import SCORE_PARAMS, day_date, day_number
+from checker.language.program import SCORE_PARAMS, WAIVED_DEDUCT, day_date, day_number
 from checker.language.scope import UNDECLARED, WORKING, Misfit, ParamUses, RuleScope
 from checker.language.values import as_written, is_iso_date
 
@@ -121,6 +121,7 @@ _WANTED = {
     "number": "a number",
     "date": "a date (YYYY-MM-DD) or a number",
     "plain": "a plain value (a number, text or true/false), not a table",
+    "truth": "true or false",
 }
 
 
@@ -132,6 +133,10 @@ def param_misfits(
         if name in params and not _fits(params[name], "number"):
             usage = "as the score units start from or cannot fall below"
             uses.setdefault((name, "number", usage), Misfit((), params[name])).rules.add("the unit scores")
+    if WAIVED_DEDUCT in params and not isinstance(params[WAIVED_DEDUCT], bool):
+        usage = "to say whether a waived finding still deducts"
+        misfit = Misfit((), params[WAIVED_DEDUCT])
+        uses.setdefault((WAIVED_DEDUCT, "truth", usage), misfit).rules.add("the unit scores")
     found = []
     source = ruleset.params_source
     for (name, need, usage), misfit in sorted(uses.items()):
@@ -186,6 +191,8 @@ def _param_help(value: Any, need: str) -> str:
         return f"write the number alone ({leading.group(1)}); what it counts goes under 'unit'"
     if need == "whole" and isinstance(value, float):
         return "day arithmetic counts whole days"
+    if need == "truth":
+        return "write true or false, unquoted"
     return ""
 
 

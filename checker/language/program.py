@@ -22,6 +22,8 @@ FINDING_KIND = "finding"
 DEDUCTION_KIND = "deduction"
 """Derived facts of this kind are points charged to a unit (`checker.results` adds them up)."""
 SCORE_PARAMS = ("score_base", "score_floor")
+WAIVED_DEDUCT = "waived_findings_deduct"
+"""true/false: whether a finding under an active waiver still deducts (docs/scope.md §5; default no)."""
 """Parameters the scores read, if params.yaml declares them."""
 FINDING_FIELDS = ("key", "rule", "article", "type", "severity", "subject", "responsible")
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists")
@@ -158,6 +160,8 @@ class Program:
     date_fields: dict[str, frozenset[str]]
     version: str
     """A digest of the rules and parameters (not of as_of)."""
+    silenced: frozenset[str] = frozenset()
+    """Rules that run for what they derive, whose findings are not reported (`checker.scope`)."""
 
     @property
     def as_of_day(self) -> int:

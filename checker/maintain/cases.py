@@ -176,6 +176,14 @@ def run_case(loaded: LoadedCase, rules_dir: str | Path, jobs: int = 1) -> CaseOu
 
 def _compare(loaded: LoadedCase, result: ScanResult) -> list[str]:
     case, problems = loaded.case, []
+    skipped = next((item for item in result.scope.not_checked if item.rule == loaded.rule), None)
+    if skipped is not None:  # a case whose rule did not run shows nothing, passing or failing
+        stems = {kind: stem for stem, kind in FILE_STEMS.items()}
+        give = ", ".join(f"{stems[kind]}: []" for kind in skipped.missing)
+        return [
+            f"the rule was not checked: {skipped.why.en}; give the records it needs in the case's "
+            f"facts" + (f" (an empty list says there are none: {give})" if give else "")
+        ]
     if case.want is not None:
         got = {f.subject: f for f in result.findings if f.rule == loaded.rule}
         wanted = {w.subject: w for w in case.want}

@@ -17,7 +17,7 @@ from checker.errors import CheckerError, Diagnostic, Location
 from checker.language.articles import read_articles
 from checker.language.compiler import compile_rules
 from checker.language.load import CASES_SUFFIX, RuleSet, read_rules
-from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS
+from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, WAIVED_DEDUCT
 from checker.language.schema import Negation
 from checker.maintain.cases import load_cases
 
@@ -70,7 +70,7 @@ def _unconsumed(ruleset: RuleSet) -> list[Diagnostic]:
 
 
 def _unused_params(ruleset: RuleSet) -> list[Diagnostic]:
-    used = set(SCORE_PARAMS)
+    used = {*SCORE_PARAMS, WAIVED_DEDUCT}
     for loaded in ruleset.rules:
         used |= set(_PARAM_USE.findall(Path(loaded.path).read_text(encoding="utf-8-sig")))
     source = ruleset.params_source

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from checker.language.schema import Text
 from checker.reports.safe import FORMULA_STARTS as FORMULA_STARTS
 from checker.reports.safe import for_csv
+from checker.reports.scope import WORDS as SCOPE_WORDS
 from checker.reports.words import KIND, LABEL, SEVERITY, WAIVER, status
 from checker.results.document import Finding, ScanResult, UnitScore, WaiverReport
 
@@ -53,7 +54,42 @@ def render_csv(result: ScanResult, lang: str = "zh") -> str:
     writer.writerow(finding_header(lang))
     for finding in result.findings:
         writer.writerow([_text(cell) for cell in finding_cells(finding, lang)])
+    for row in scope_rows(result, lang):
+        writer.writerow([_text(cell) for cell in row])
     return buffer.getvalue()
+
+
+def scope_rows(result: ScanResult, lang: str) -> list[list[Cell]]:
+    """The scope as rows of the findings table: the demo note, then each rule not checked with the
+    status 未检查 / not checked and why as its message, so a filter on the status column finds them
+    (the files read are listed by the other formats)."""
+    words = SCOPE_WORDS[lang]
+    as_of = result.stamp.as_of
+    rows: list[list[Cell]] = []
+    if result.scope.demo:
+        rows.append(
+            ["", "", None, "", "", words["section_demo"], None, "", "", "", "", words["demo"], "", as_of]
+        )
+    for item in result.scope.not_checked:
+        rows.append(
+            [
+                "",
+                item.rule,
+                item.article,
+                KIND[lang].get(item.kind, item.kind),
+                SEVERITY[lang].get(item.severity, item.severity),
+                words["status"],
+                None,
+                "",
+                "",
+                "",
+                "",
+                f"{in_lang(item.title, lang)}: {in_lang(item.why, lang)}",
+                "",
+                as_of,
+            ]
+        )
+    return rows
 
 
 def finding_header(lang: str) -> list[str]:

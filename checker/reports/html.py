@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from checker.language.schema import SEVERITIES, Text
 from checker.reports.charts import BAR_COLOUR, COLOURS, ageing, bar_chart, empty
 from checker.reports.html_assets import CSP, SCRIPT, STYLE
+from checker.reports.html_scope import demo_banner, scope_section
 from checker.reports.safe import for_html
 from checker.reports.words import HISTORY, KIND, LABEL, SEVERITY, provisional, status
 from checker.results.document import Finding, ScanResult
@@ -101,6 +102,7 @@ def render_html(result: ScanResult, lang: str = "zh") -> str:
         _subset(result, "escalation", "escalations", w, lang),
         _resolved(result, w, lang),
         _waivers(result, w),
+        scope_section(result, lang),
     ]
     present = [section for section in sections if section is not None]
     body = "\n".join(
@@ -114,7 +116,8 @@ def render_html(result: ScanResult, lang: str = "zh") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
-        f"{_header(result, w, present)}\n{body}\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        f"{_header(result, w, present)}\n{demo_banner(result, lang)}\n{body}\n</main>\n"
+        f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 

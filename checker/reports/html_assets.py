@@ -8,6 +8,7 @@ import base64
 import hashlib
 
 STYLE = """
+.demo{background:#fff3cd;border:1px solid #e0b252;border-radius:4px;padding:.6em 1em;font-weight:600}
 :root{--fg:#1d2430;--muted:#5b6575;--line:#d8dde5;--soft:#f4f6f9;--link:#1e5fa8}
 *{box-sizing:border-box}[hidden]{display:none!important}
 body{margin:0;color:var(--fg);background:#fff;font:14px/1.5 system-ui,-apple-system,"Segoe UI",

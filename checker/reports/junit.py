@@ -4,7 +4,9 @@ One `<testsuite>` per rule (named by its id and title), one `<testcase>` per fin
 "subject (fingerprint)" with classname "rivercheck.RULE-ID". A failing finding has a `<failure>`
 whose type is its severity and whose text gives the message, the remedy and the records it rests on
 (file:line); a finding under an active waiver is `<skipped>`. A rule that found nothing gets one
-passing "no findings" case, so a dashboard shows it ran. Every timestamp is the scan's as_of, so
+passing "no findings" case, so a dashboard shows it ran; a rule not checked (its records were not
+supplied) gets one skipped "not checked" case saying why, and the first suite's properties carry the
+scope (demo or not, kinds supplied, each file read). Every timestamp is the scan's as_of, so
 the same result gives the same bytes. Record text goes through `checker.reports.safe.for_xml`: only
 characters XML 1.0 can hold (U+FFFD for the rest), control and bidi characters as visible marks.
 
@@ -23,6 +25,8 @@ from checker.reports.safe import for_xml
 from checker.reports.words import LABEL
 from checker.results.document import Finding, ScanResult
 
+NOT_CHECKED = "not checked"
+"""The skipped case of a rule the records could not check (docs/scope.md), its reason the message."""
 NO_FINDINGS = "no findings"
 """The passing case of a rule that found nothing (the same in both languages: dashboards match it)."""
 WORDS = {
@@ -46,6 +50,12 @@ def render_junit(result: ScanResult, lang: str = "zh", rules: Mapping[str, Text]
         if not findings:
             ET.SubElement(suite, "testcase", name=NO_FINDINGS, classname=_xml(f"rivercheck.{rule}"))
         _count(suite, timestamp)
+    for item in result.scope.not_checked:
+        suite = ET.SubElement(root, "testsuite", name=_xml(f"{item.rule} {in_lang(item.title, lang)}"))
+        case = ET.SubElement(suite, "testcase", name=NOT_CHECKED, classname=_xml(f"rivercheck.{item.rule}"))
+        ET.SubElement(case, "skipped", message=_xml(in_lang(item.why, lang)))
+        _count(suite, timestamp)
+    _properties(root, result)
     suites = root.findall("testsuite")
     root.set("tests", str(sum(int(s.get("tests", "0")) for s in suites)))
     root.set("failures", str(sum(int(s.get("failures", "0")) for s in suites)))
@@ -53,6 +63,26 @@ def render_junit(result: ScanResult, lang: str = "zh", rules: Mapping[str, Text]
     root.set("skipped", str(sum(int(s.get("skipped", "0")) for s in suites)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(root: ET.Element, result: ScanResult) -> None:
+    """The scan's scope as properties of the whole run: demo or not, kinds supplied and not, and each
+    file read (path, kind, records, digest)."""
+    scope = result.scope
+    properties = ET.Element("properties")
+    values = [
+        ("rivercheck.demo", "true" if scope.demo else "false"),
+        ("rivercheck.supplied", ",".join(scope.supplied)),
+        ("rivercheck.not_supplied", ",".join(scope.not_supplied)),
+        ("rivercheck.not_checked", str(len(scope.not_checked))),
+    ]
+    values += [(f"rivercheck.file.{f.path}", f"{f.kind} {f.records} {f.digest}") for f in scope.files]
+    for name, value in values:
+        ET.SubElement(properties, "property", name=_xml(name), value=_xml(value))
+    first = root.find("testsuite")
+    (first if first is not None else ET.SubElement(root, "testsuite", name="rivercheck")).insert(
+        0, properties
+    )
 
 
 def _rules_that_ran(result: ScanResult, rules: Mapping[str, Text] | None) -> set[str]:

@@ -18,6 +18,15 @@ from itertools import groupby
 from checker.language.schema import SEVERITIES
 from checker.reports.csv import finding_status, in_lang, ranked, waiver_table
 from checker.reports.safe import for_markdown
+from checker.reports.scope import WORDS as SCOPE_WORDS
+from checker.reports.scope import (
+    as_of_notes,
+    file_rows,
+    ignored_rows,
+    kinds,
+    not_checked_rows,
+    reference_texts,
+)
 from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional
 from checker.results.document import Finding, ResolvedFinding, ScanResult, WaiverReport
 
@@ -50,6 +59,8 @@ WORDS = {
 def render_markdown(result: ScanResult, lang: str = "zh") -> str:
     label = LABEL[lang]
     lines = [f"# {label['title']}", "", _stamp(result, lang), ""]
+    if result.scope.demo:
+        lines += [f"> **{for_markdown(SCOPE_WORDS[lang]['demo'])}**", ""]
     lines += _summary(result, lang)
     lines += [f"## {label['findings']} ({len(result.findings)})", ""]
     lines += _findings(result.findings, lang) if result.findings else [label["none"], ""]
@@ -62,7 +73,34 @@ def render_markdown(result: ScanResult, lang: str = "zh") -> str:
     if result.waivers:
         lines += [f"## {label['waivers']} ({len(result.waivers)})", ""]
         lines += _waivers(result.waivers, lang)
+    lines += _scope(result, lang)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _scope(result: ScanResult, lang: str) -> list[str]:
+    """Files read, kinds not supplied, rules not checked, as-of notes, files not read."""
+    words, scope = SCOPE_WORDS[lang], result.scope
+    lines = [f"## {words['scope']}", ""]
+    lines += [f"### {words['files'].format(n=len(scope.files))}", ""]
+    header = [words["file"], words["kind"], words["records"], words["digest"]]
+    lines += table(header, [[path, kind, n, Code(d)] for path, kind, n, d in file_rows(scope, lang)])
+    lines += [f"{words['not_supplied']}: {for_markdown(kinds(scope.not_supplied, lang))}", ""]
+    lines += [f"### {words['not_checked'].format(n=len(scope.not_checked))}", ""]
+    if scope.not_checked:
+        rows: list[list[object]] = [[rule, title, why] for rule, title, why in not_checked_rows(scope, lang)]
+        lines += table([words["rule"], words["title"], words["why"]], rows)
+    else:
+        lines += [words["all_checked"], ""]
+    if scope.unchecked_references:
+        lines += [
+            f"{words['unchecked_references']}: " + for_markdown(", ".join(reference_texts(scope, lang))),
+            "",
+        ]
+    lines += [for_markdown(note) for note in as_of_notes(scope, result.stamp.as_of.isoformat(), lang)]
+    if scope.ignored:
+        lines += ["", f"### {words['ignored'].format(n=len(scope.ignored))}", ""]
+        lines += table([words["file"], words["reason"]], [list(row) for row in ignored_rows(scope, lang)])
+    return [*lines, ""]
 
 
 class Code(str):

@@ -12,6 +12,7 @@ import unicodedata
 import click
 
 from checker.reports.safe import for_terminal as shown
+from checker.reports.scope import scope_lines
 from checker.reports.words import HISTORY, LABEL, SEVERITY, provisional, status
 from checker.results.document import Finding, ScanResult
 
@@ -54,6 +55,7 @@ def render_table(result: ScanResult, lang: str = "zh", colour: bool = False) -> 
             f"  {s.score:>6.1f}  -{s.deducted:<5g} {_pad(shown(s.unit), 16)} {shown(s.name)}" for s in lowest
         ]
     stamp = result.stamp
+    lines += ["", *(shown(line) for line in scope_lines(result.scope, stamp.as_of.isoformat(), lang))]
     lines += [
         "",
         f"{label['as_of']} {stamp.as_of} · {label['rules_version']} {stamp.rules_version} · "

@@ -2,7 +2,8 @@
 
 Sheets (names in the report's language): findings (every finding, the CSV report's columns), scores
 (unit, name, score, deducted, rank; lowest first), interviews due (findings of kind interview),
-escalations (kind escalation), and, when the result has them, resolved and waivers. Each sheet has a
+escalations (kind escalation), when the result has them resolved and waivers, and the scope (files read,
+rules not checked and why: `checker.reports.scope`). Each sheet has a
 bold header row frozen in place, an autofilter over its data, column widths fitted to the text
 (CJK characters count double), dates as real dates (yyyy-mm-dd) and severities as words.
 
@@ -34,6 +35,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from checker.reports.csv import Cell, finding_cells, finding_header, in_lang, ranked, waiver_table
 from checker.reports.safe import for_xlsx, looks_like_formula
+from checker.reports.scope import WORDS as SCOPE_WORDS
+from checker.reports.scope import scope_table
 from checker.reports.words import LABEL, SEVERITY
 from checker.results.document import Finding, ScanResult
 
@@ -85,6 +88,8 @@ def render_xlsx(result: ScanResult, lang: str = "zh") -> bytes:
         _sheet(workbook, sheets["resolved"], *_resolved(result, lang))
     if result.waivers:
         _sheet(workbook, sheets["waivers"], *_waivers(result, lang))
+    header, rows = scope_table(result.scope, result.stamp.as_of.isoformat(), lang)
+    _sheet(workbook, SCOPE_WORDS[lang]["sheet"], header, rows)  # type: ignore[arg-type]
     return _save(workbook, result.stamp.as_of, LABEL[lang]["title"])
 
 

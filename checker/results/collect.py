@@ -10,7 +10,14 @@ from typing import Any
 
 from checker.engine.evaluate import Basis, Output
 from checker.engine.run import Derivation
-from checker.language.program import DEDUCTION_KIND, FINDING_KIND, SCORE_PARAMS, Program, day_date
+from checker.language.program import (
+    DEDUCTION_KIND,
+    FINDING_KIND,
+    SCORE_PARAMS,
+    WAIVED_DEDUCT,
+    Program,
+    day_date,
+)
 from checker.language.schema import SEVERITIES, Text
 from checker.results.document import (
     RESULT_VERSION,
@@ -21,6 +28,8 @@ from checker.results.document import (
     Finding,
     RuleRun,
     ScanResult,
+    Scope,
+    Scoring,
     Stamp,
     UnitScore,
 )
@@ -28,7 +37,9 @@ from facts.load.factset import FactSet
 from facts.models import MODELS
 
 
-def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str, engine: str) -> ScanResult:
+def collect(
+    derivation: Derivation, program: Program, facts: FactSet, scope: Scope, tool: str, engine: str
+) -> ScanResult:
     outputs = derivation.outputs
     rules = {rule.id: rule.loaded.rule for rule in program.rules}
     unscheduled = {rule.id: set(rule.provisional) for rule in program.rules}
@@ -81,6 +92,7 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
         rules=[
             RuleRun(id=r.id, article=r.article, title=r.title, kind=r.kind, severity=r.severity)
             for r in rules.values()
+            if r.id not in program.silenced
         ],
         findings=findings,
         derived=[
@@ -101,6 +113,12 @@ def collect(derivation: Derivation, program: Program, facts: FactSet, tool: str,
             "by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
         },
         facts=dict(sorted((Counter(f.record.kind for f in facts.facts) + Counter(facts.streamed)).items())),
+        scope=scope,
+        scoring=Scoring(
+            base=float(program.params.get(SCORE_PARAMS[0], 100)),
+            floor=float(program.params.get(SCORE_PARAMS[1], 0)),
+            waived_deduct=bool(program.params.get(WAIVED_DEDUCT, False)),
+        ),
     )
 
 

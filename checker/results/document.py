@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from checker.errors import CheckerError, Location
 from checker.language.schema import Text
 
-RESULT_VERSION = "1"
+RESULT_VERSION = "2"
+"""2: the scope section (files read, kinds supplied, rules not checked, the records as of the day)."""
 
 
 class Model(BaseModel):
@@ -122,6 +123,8 @@ class Deduction(Model):
     finding: str
     rule: str
     points: float
+    waived: bool = False
+    """The finding is under an active waiver and, by `waived_findings_deduct`, does not count."""
 
 
 class UnitScore(Model):
@@ -130,6 +133,15 @@ class UnitScore(Model):
     score: float
     deducted: float
     deductions: list[Deduction]
+
+
+class Scoring(Model):
+    """How the scores were computed: where they start, where they stop, and whether a waived finding
+    still deducts (`rules/params.yaml`); every format and the history apply the same."""
+
+    base: float = 100.0
+    floor: float = 0.0
+    waived_deduct: bool = False
 
 
 class Stamp(Model):
@@ -185,6 +197,71 @@ class RuleRun(Model):
     severity: str
 
 
+class FileRead(Model):
+    """A file the scan read: its kind, the valid records in it, and its digest (SHA-256 of its base
+    name, size and bytes: what enters the facts digest). An export's sheet is listed as `file[sheet]`."""
+
+    path: str
+    kind: str
+    records: int
+    digest: str
+
+
+class FileIgnored(Model):
+    """A file or folder under a scanned path that the scan did not read, and why."""
+
+    path: str
+    reason: Literal["hidden", "not-records"]
+
+
+class RuleNotChecked(Model):
+    """A rule the scan did not run, and why, in words and as data (docs/scope.md §2)."""
+
+    rule: str
+    article: int
+    kind: str
+    severity: str
+    title: Text
+    reason: Literal["missing-records", "rests-on-unchecked", "not-selected"]
+    missing: list[str] = []
+    """Recorded kinds not supplied that its evidence needs (directly, or through `rests_on`)."""
+    rests_on: list[str] = []
+    """Rules it rests on that did not run."""
+    why: Text
+
+
+class AsOfView(Model):
+    """What taking the records as they stood on `as_of` left out and undid (docs/scope.md §3)."""
+
+    not_yet: dict[str, int] = {}
+    """Records per kind dated after as_of: they did not exist yet."""
+    undone: dict[str, int] = {}
+    """Changes per `kind.field` dated after as_of, not yet made on it."""
+    undated_as_recorded: bool = False
+    """True when as_of is before the latest date in the records: fields without a date of their own
+    (a problem's assignee, a chief's waterbodies) are then taken as recorded, not as they stood."""
+
+
+class Scope(Model):
+    """What the scan was given and what it could check with it."""
+
+    demo: bool = False
+    """The records are the bundled fictional demo district, not an office's."""
+    files: list[FileRead] = []
+    ignored: list[FileIgnored] = []
+    supplied: list[str] = []
+    """Kinds some file was given for (an empty file counts: supplied, none)."""
+    not_supplied: list[str] = []
+    unchecked_references: list[str] = []
+    """`kind.field` references to kinds not supplied: they could not be checked."""
+    not_checked: list[RuleNotChecked] = []
+    silenced: list[str] = []
+    """Rules run only for what they derive for selected rules; their findings are not reported."""
+    select: list[str] = []
+    ignore: list[str] = []
+    as_of: AsOfView = AsOfView()
+
+
 class ScanResult(Model):
     """One scan: findings, scores and counts, stamped; history and waivers when they were given."""
 
@@ -199,6 +276,8 @@ class ScanResult(Model):
     """as_of of the scan the history compared with (None: no history, or none earlier)."""
     resolved: list[ResolvedFinding] = []
     waivers: list[WaiverReport] = []
+    scope: Scope = Scope()
+    scoring: Scoring = Scoring()
 
     def to_json(self) -> str:
         data = self.model_dump(mode="json")

@@ -33,7 +33,7 @@ from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.language.schema import RuleId
 from checker.reports.safe import for_terminal
 from checker.reports.words import LABEL
-from checker.results.document import Finding, ScanResult, WaiverReport, WaiverState
+from checker.results.document import Finding, ScanResult, UnitScore, WaiverReport, WaiverState
 from facts.schemaerrors import schema_diagnostics
 from facts.yamlfile import read_yaml_file
 from facts.yamlsrc import Located
@@ -228,7 +228,22 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver]) -> ScanResult:
         finding.model_copy(update={"waiver": _waiver_state(chosen.get(finding.fingerprint), as_of)})
         for finding in result.findings
     ]
-    return result.model_copy(update={"findings": findings, "waivers": reports})
+    scores = _rescored(result, {f.fingerprint for f in findings if f.waiver and f.waiver.state == "active"})
+    return result.model_copy(update={"findings": findings, "waivers": reports, "scores": scores})
+
+
+def _rescored(result: ScanResult, waived: set[str]) -> list[UnitScore]:
+    """The scores with the deductions of waived findings marked, and, unless params say a waived
+    finding still deducts (`waived_findings_deduct`), left out of the points (docs/scope.md §5)."""
+    scoring = result.scoring
+    scores = []
+    for score in result.scores:
+        items = [d.model_copy(update={"waived": d.finding in waived}) for d in score.deductions]
+        deducted = sum(d.points for d in items if scoring.waived_deduct or not d.waived)
+        points = max(scoring.floor, scoring.base - deducted)
+        scores.append(score.model_copy(update={"deductions": items, "deducted": deducted, "score": points}))
+    scores.sort(key=lambda s: (s.score, s.unit))
+    return scores
 
 
 def _check_rules(result: ScanResult, waivers: list[Waiver]) -> None:

@@ -37,11 +37,12 @@ from facts.exports.sheets import (
     read_workbook,
     records,
 )
-from facts.load.factset import FactSet
+from facts.load.factset import FactSet, Ignored
+from facts.load.files import Inventory, survey
 from facts.load.pipeline import load_records
 from facts.models import FILE_STEMS, MODELS, Record
 
-__all__ = ["import_facts", "write_canonical"]
+__all__ = ["import_facts", "survey_exports", "write_canonical"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 LIST_SEPARATOR = ";"
@@ -50,11 +51,24 @@ _BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no"
 _BOOLS |= {"是": True, "否": False}
 
 
-def import_facts(mapping_path: Path, sources: Sequence[Path], also: Sequence[Path] = ()) -> FactSet:
+def import_facts(
+    mapping_path: Path,
+    sources: Sequence[Path | str],
+    also: Sequence[Path | str] = (),
+    ignored: Sequence[Ignored] = (),
+) -> FactSet:
     """Read `sources` (XLSX workbooks, CSV files) through the mapping at `mapping_path`, with the
-    fact files or folders in `also` loaded alongside; raise one CheckerError with every problem."""
+    fact files or folders in `also` loaded alongside; raise one CheckerError with every problem.
+    `ignored` (what a `survey` did not read) is carried into the fact set for the report."""
     loaded = load_mapping(mapping_path)
     importer = _Importer(loaded)
+    if not sources:
+        importer.problem(
+            Location(str(mapping_path)),
+            "mapping-export-missing",
+            "no export to read: the paths hold no spreadsheet or CSV file this mapping names",
+            help="give the export (.xlsx, or a .csv a table's 'file' names) or the folder that holds it",
+        )
     for table_index, grid in importer.match_sources([Path(source) for source in sources]):
         importer.read_table(table_index, grid)
     resolver = NameResolver(loaded, importer.rows, importer.used, importer.incomplete)
@@ -64,6 +78,9 @@ def import_facts(mapping_path: Path, sources: Sequence[Path], also: Sequence[Pat
             list(also),
             sources=[mapping_path, *(source for source in sources if Path(source).is_file())],
             incomplete=importer.incomplete,
+            supplied={loaded.mapping.tables[index].kind for index in importer.used},
+            ignored=ignored,
+            mappings=[mapping_path],
         )
     except CheckerError as error:
         raise CheckerError([*importer.problems, *resolver.problems, *error.diagnostics]) from None
@@ -73,19 +90,18 @@ def import_facts(mapping_path: Path, sources: Sequence[Path], also: Sequence[Pat
     return facts
 
 
-def split_sources(mapping_path: Path, paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """The paths an export mapping reads (workbooks, and CSV files its tables name by glob), and the
-    rest: canonical fact files and folders loaded alongside (units, waterbodies, chiefs ...)."""
-    globs = [table.file for table in load_mapping(mapping_path).mapping.tables if table.file]
-    sources: list[Path] = []
-    also: list[Path] = []
-    for path in paths:
-        name = path.name
-        exported = path.suffix.lower() == ".xlsx" or (
-            path.suffix.lower() == ".csv" and any(fnmatch.fnmatch(name, str(glob)) for glob in globs)
-        )
-        (sources if exported else also).append(path)
-    return sources, also
+def survey_exports(mapping_path: Path, paths: Sequence[Path | str]) -> Inventory:
+    """Every file under `paths` sorted for an import through the mapping: the exports it reads
+    (workbooks, and CSV files its tables name by glob), the canonical fact files to load alongside
+    (units, waterbodies, chiefs ...), and what is ignored; folders are searched, as a scan does."""
+    globs = [str(table.file) for table in load_mapping(mapping_path).mapping.tables if table.file]
+    problems: list[Diagnostic] = []
+    inventory = survey(
+        paths, problems, exported=lambda name: any(fnmatch.fnmatch(name, glob) for glob in globs)
+    )
+    if problems:
+        raise CheckerError(problems)
+    return inventory
 
 
 def write_canonical(facts: FactSet, output: Path) -> list[Path]:

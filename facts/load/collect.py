@@ -46,6 +46,10 @@ class Collector:
         self.file_places: dict[str, Location] = {}
         self.streamed: dict[str, int] = {}
         """Kinds whose valid records go to a consumer instead of into the fact set."""
+        self.per_file: dict[str, int] = {}
+        """Valid records per file (place path: a fact file, or an export's `file[sheet]`)."""
+        self.file_kinds: dict[str, str] = {}
+        """The kind of records each place path held."""
         self.references = References(self.keys, self.incomplete, self.diagnostics)
 
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
@@ -130,6 +134,8 @@ class Collector:
             else:  # checked now: the kinds it refers to were read before it
                 self.references.check_one(check)
         if record is not None and not duplicate:
+            self.per_file[location.path] = self.per_file.get(location.path, 0) + 1
+            self.file_kinds.setdefault(location.path, model.kind)
             if consumer is None:
                 self.facts.append(Fact(record, location))
             else:

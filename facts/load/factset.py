@@ -13,7 +13,17 @@ from typing import Any
 from checker.errors import Location
 from facts.models import Record
 
-__all__ = ["Consumer", "Fact", "FactSet", "RawRecord"]
+__all__ = [
+    "HIDDEN",
+    "MAPPING",
+    "NOT_RECORDS",
+    "Consumer",
+    "Fact",
+    "FactSet",
+    "FileRead",
+    "Ignored",
+    "RawRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +32,35 @@ class Fact:
 
     record: Record
     location: Location
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """A file records were read from: its kind, how many valid records it held, its digest.
+
+    `path` is the file as given or joined (an export's sheet as `file[sheet]`), `digest` the SHA-256
+    that enters the fact set's digest (the file's base name, size and bytes, in hex)."""
+
+    path: str
+    kind: str
+    records: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A file or folder under a scanned path that was not read, and why (`HIDDEN`, `NOT_RECORDS`)."""
+
+    path: str
+    reason: str
+
+
+MAPPING = "mapping"
+"""The kind listed for a mapping file among the files read (it says how to read an export)."""
+HIDDEN = "hidden"
+"""A name starting with `.` (`.git`, `.DS_Store`), or inside such a folder."""
+NOT_RECORDS = "not-records"
+"""A file of another type than records: `notes.txt`, `README.md`, `report.pdf`."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +74,12 @@ class FactSet:
     """The files read, sorted."""
     streamed: Mapping[str, int] = field(default_factory=dict)
     """Records per kind that were validated and handed to a consumer instead of kept (`stream`)."""
+    supplied: frozenset[str] = frozenset()
+    """The kinds some file was given for, even an empty one (docs/scope.md §2)."""
+    files: tuple[FileRead, ...] = ()
+    """Every file read, in path order."""
+    ignored: tuple[Ignored, ...] = ()
+    """Every file or folder under the scanned paths that was not read, with the reason."""
     _by_key: dict[tuple[str, str], Fact] = field(init=False, repr=False, compare=False)
     _by_kind: dict[str, tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
 

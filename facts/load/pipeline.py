@@ -19,25 +19,29 @@ from pathlib import Path
 from checker.errors import CheckerError, Location
 from facts.load.collect import Collector
 from facts.load.decode import CARRIAGE_RETURN, decode_text
-from facts.load.factset import Consumer, FactSet, RawRecord
-from facts.load.files import SUFFIXES, digest_file, digest_source, find_files, kind_of, stem
+from facts.load.factset import MAPPING, Consumer, FactSet, FileRead, Ignored, RawRecord
+from facts.load.files import SUFFIXES, Inventory, digest_file, digest_source, kind_of, stem, survey
 from facts.load.model_info import MODEL_INFO
 from facts.load.read_csv import read_csv
 from facts.load.read_json import read_json
 from facts.load.read_jsonl import read_jsonl_file
 from facts.load.read_yaml import read_yaml
-from facts.models import FILE_STEMS
+from facts.models import FILE_STEMS, MODELS
 
 __all__ = ["Records", "load_facts", "load_records"]
 
 
-def load_facts(paths: Sequence[str | Path], stream: Mapping[str, Consumer] | None = None) -> FactSet:
+def load_facts(
+    paths: Sequence[str | Path] | Inventory, stream: Mapping[str, Consumer] | None = None
+) -> FactSet:
     """Read, validate and cross-check the fact files at `paths` (files or directories).
 
     Raises one `CheckerError` carrying every diagnostic of every file, and nothing else for bad input.
     Records of a kind in `stream` (one that rules only count: two million patrols) are validated
     and checked like any other, then handed to its consumer instead of being kept: their files are
     read last, so their references are checked as they pass, against the keys already read.
+    `paths` may be an `Inventory` already made (`facts.load.files.survey`), so a caller that needs to
+    know the kinds before reading (to plan the scan) walks the folders once.
     """
     if isinstance(paths, str | Path):  # a str is a Sequence too: one path, not one per character
         paths = [paths]
@@ -52,19 +56,27 @@ def load_facts(paths: Sequence[str | Path], stream: Mapping[str, Consumer] | Non
             gc.enable()
 
 
-def _load(paths: Sequence[str | Path], stream: Mapping[str, Consumer]) -> FactSet:
+def _load(paths: Sequence[str | Path] | Inventory, stream: Mapping[str, Consumer]) -> FactSet:
     collector = Collector()
     collector.stream = dict(stream)
-    files = find_files(paths, collector.diagnostics)
+    if isinstance(paths, Inventory):
+        inventory = paths
+        collector.diagnostics += inventory.problems
+    else:
+        inventory = survey(paths, collector.diagnostics)
+    files = list(inventory.fact_files)
     # streamed kinds last, so the keys they refer to are all known when their records pass
     files.sort(key=lambda path: FILE_STEMS.get(stem(os.path.basename(path))) in stream)
     if not files and not collector.diagnostics:
+        given = paths if not isinstance(paths, Inventory) else ()
         collector.problem(
-            Location(str(paths[0]) if paths else "(no paths given)"),
+            Location(str(given[0]) if given else "(no paths given)"),
             "fact-no-files",
             "no fact files found",
             help=f"fact files end in {', '.join(SUFFIXES)} and are named after their kind: problems.yaml",
         )
+    supplied = inventory.kinds
+    collector.incomplete.update(set(MODELS) - supplied)  # references to kinds not given: not checkable
     per_file: dict[str, bytes] = {}
     for path in files:
         digest = hashlib.sha256()
@@ -74,9 +86,39 @@ def _load(paths: Sequence[str | Path], stream: Mapping[str, Consumer]) -> FactSe
     if collector.diagnostics:
         raise CheckerError(collector.diagnostics)
     facts = sorted(collector.facts, key=lambda fact: (fact.record.kind, fact.record.key))
-    # each file's digest, combined in path order: the same whichever order the files were read in
-    combined = hashlib.sha256(b"".join(per_file[path] for path in sorted(per_file))).hexdigest()
-    return FactSet(tuple(facts), combined, tuple(sorted(files)), dict(sorted(collector.streamed.items())))
+    return FactSet(
+        tuple(facts),
+        _combined(per_file),
+        tuple(sorted(files)),
+        dict(sorted(collector.streamed.items())),
+        supplied=supplied,
+        files=_files_read(per_file, collector),
+        ignored=tuple(inventory.ignored),
+    )
+
+
+def _combined(per_file: Mapping[str, bytes]) -> str:
+    """Each file's digest, combined in path order: the same whichever order the files were read in."""
+    return hashlib.sha256(b"".join(per_file[path] for path in sorted(per_file))).hexdigest()
+
+
+def _files_read(
+    per_file: Mapping[str, bytes], collector: Collector, mappings: Sequence[str] = ()
+) -> tuple[FileRead, ...]:
+    """Each file read, with its kind, its valid records and its digest. An export read through a
+    mapping is listed per sheet (`file[sheet]`), with the file's digest; a mapping file as `mapping`."""
+    read = {}
+    for place, kind in collector.file_kinds.items():
+        source = place.split("[", 1)[0]
+        digest = per_file.get(place) or per_file.get(source, b"")
+        read[place] = FileRead(place, kind, collector.per_file.get(place, 0), digest.hex())
+    sheets = {place.split("[", 1)[0] for place in read if "[" in place}
+    for path, digest in per_file.items():
+        if path in read or path in sheets:
+            continue
+        kind = MAPPING if path in mappings else FILE_STEMS.get(stem(os.path.basename(path)), "")
+        read[path] = FileRead(path, kind, 0, digest.hex())
+    return tuple(read[path] for path in sorted(read))
 
 
 Records = Iterable[RawRecord] | Callable[[FactSet], Iterable[RawRecord]]
@@ -89,6 +131,9 @@ def load_records(
     *,
     sources: Sequence[str | Path] = (),
     incomplete: Iterable[str] = (),
+    supplied: Iterable[str] = (),
+    ignored: Sequence[Ignored] = (),
+    mappings: Sequence[str | Path] = (),
 ) -> FactSet:
     """Validate and cross-check records read elsewhere, with the fact files at `also` read alongside.
 
@@ -97,13 +142,19 @@ def load_records(
     `records` is a function it is called with the validated records of `also` (references not yet
     checked), unless reading them went wrong: then their diagnostics are raised alone.
     `sources` are the files the records came from, for the digest and `FactSet.sources`;
-    `incomplete` names kinds whose records are not all given, so references to them are not checked.
+    `incomplete` names kinds whose records are not all given, so references to them are not checked;
+    `supplied` the kinds the records are of (the tables of a mapping that found a source), beside
+    the kinds of the `also` files; `ignored` what the caller's survey did not read; `mappings` the
+    mapping files among `sources` (listed as read, of kind `mapping`).
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
         collector = Collector()
-        files = find_files(also, collector.diagnostics) if also else []
+        inventory = survey(also, collector.diagnostics) if also else Inventory()
+        files = inventory.fact_files
+        kinds = inventory.kinds | frozenset(supplied)
+        collector.incomplete.update(set(MODELS) - kinds)  # references to kinds not given: not checkable
         given = {os.path.realpath(path): path for path in files}
         for source in sources:
             given.setdefault(os.path.realpath(source), str(source))
@@ -130,8 +181,11 @@ def load_records(
         facts = sorted(collector.facts, key=lambda fact: (fact.record.kind, fact.record.key))
         return FactSet(
             tuple(facts),
-            hashlib.sha256(b"".join(per_file[path] for path in sorted(per_file))).hexdigest(),
+            _combined(per_file),
             tuple(sorted(given.values())),
+            supplied=kinds,
+            files=_files_read(per_file, collector, [str(path) for path in mappings]),
+            ignored=(*ignored, *inventory.ignored),
         )
     finally:
         if collecting:

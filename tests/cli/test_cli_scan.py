@@ -59,11 +59,14 @@ def test_fail_on_threshold_sets_exit_status(fail_on: str | None, status: int) ->
 
 
 def test_findings_below_the_threshold_exit_zero() -> None:
-    """Without interviews.yaml there is no accountability referral, so nothing critical: exit 0."""
+    """Without interviews.yaml the accountability referral is not checked, so nothing critical: exit 0;
+    the scope section says it was not checked, for want of interview records."""
     paths = [str(path) for path in sorted(DEMO.glob("*.yaml")) if path.name != "interviews.yaml"]
     result = CliRunner().invoke(main, ["scan", *paths, "--as-of", AS_OF, "--fail-on", "critical"])
     assert result.exit_code == 0, result.output
-    assert "RECT-OVERDUE" in result.stdout and "ACCOUNTABILITY-REFERRAL" not in result.stdout
+    findings, scope = result.stdout.split("\n检查范围\n")
+    assert "RECT-OVERDUE" in findings and "ACCOUNTABILITY-REFERRAL" not in findings
+    assert "未提供约谈记录: ACCOUNTABILITY-REFERRAL" in scope
 
 
 def test_no_findings_exits_zero_even_at_lowest_threshold(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from checker.errors import CheckerError, Diagnostic, Location
 from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
 from checker.results.collect import collect
+from checker.results.document import Scope
 from facts.exports.importer import import_facts, write_canonical
 from facts.exports.sheets import EXCEL_1904, DateError, read_date
 from facts.load.factset import FactSet, RawRecord
@@ -165,7 +166,9 @@ def program() -> Any:
 
 
 def findings(program: Any, facts: FactSet) -> list[tuple[str, str, str, str]]:
-    result = collect(run(program, facts, RunOptions(jobs=1)), program, facts, tool="test", engine="test")
+    result = collect(
+        run(program, facts, RunOptions(jobs=1)), program, facts, Scope(), tool="test", engine="test"
+    )
     return sorted((f.rule, f.subject, f.message.zh, f.message.en) for f in result.findings)
 
 

@@ -38,8 +38,8 @@ REMEDY = "-1+1 \x07 bell"
 FORMATS = ("markdown", "csv", "xlsx", "junit")
 LANGS = ("zh", "en")
 SHEETS = {
-    "zh": ["问题", "得分", "应约谈", "提级报送", "已解决", "豁免"],
-    "en": ["findings", "scores", "interviews due", "escalations", "resolved", "waivers"],
+    "zh": ["问题", "得分", "应约谈", "提级报送", "已解决", "豁免", "检查范围"],
+    "en": ["findings", "scores", "interviews due", "escalations", "resolved", "waivers", "scope"],
 }
 
 
@@ -182,6 +182,7 @@ def test_markdown_sections_in_order(result: ScanResult, lang: str) -> None:
         f"## {label['scores']}",
         f"## {label['resolved']} (1)",
         f"## {label['waivers']} (3)",
+        "## 检查范围" if lang == "zh" else "## Scope",
     ]
     assert f"{label['as_of']} 2026-11-26" in text
     assert f"{label['previous_scan']} 2026-11-19" in text
@@ -284,7 +285,11 @@ def test_csv_one_row_per_finding_headed_in_lang(result: ScanResult, lang: str, h
     rows = _csv_rows(result, lang)
     assert rows[0][: len(header)] == header
     assert len(rows[0]) == 14
-    assert [row[0] for row in rows[1:]] == [f.fingerprint for f in result.findings]
+    found = len(result.findings)
+    assert [row[0] for row in rows[1 : found + 1]] == [f.fingerprint for f in result.findings]
+    # then the scope: the demo is named as such (status 演示数据 / Demo data), every rule was checked
+    demo = "演示数据" if lang == "zh" else "Demo data"
+    assert [row[5] for row in rows[found + 1 :]] == [demo]
     assert all(len(row) == 14 for row in rows)
 
 
@@ -333,6 +338,7 @@ def test_xlsx_sheets_header_filter_and_rows(result: ScanResult, lang: str) -> No
         sum(f.kind == "escalation" for f in result.findings),
         1,
         3,
+        1 + len(result.scope.files),  # the demo note, then each file read
     ]
     for sheet, rows in zip(workbook.worksheets, wanted_rows, strict=True):
         assert sheet.max_row - 1 == rows, sheet.title
@@ -344,7 +350,7 @@ def test_xlsx_sheets_header_filter_and_rows(result: ScanResult, lang: str) -> No
 
 
 def test_xlsx_only_sheets_it_has_rows_for(result: ScanResult) -> None:
-    assert _workbook(_bare(result), "en").sheetnames == SHEETS["en"][:4]
+    assert _workbook(_bare(result), "en").sheetnames == [*SHEETS["en"][:4], "scope"]
     empty = _workbook(_bare(result).model_copy(update={"findings": []}), "en")
     assert empty["findings"].max_row == 1
     assert empty["findings"].auto_filter.ref == "A1:N1"

@@ -78,6 +78,8 @@ def _check_places(result: dict[str, Any]) -> None:
 def _without_places(result: dict[str, Any]) -> str:
     """The result with what depends on the files' bytes taken out: their digest and the lines cited."""
     result["stamp"]["facts_digest"] = ""
+    for read in result["scope"]["files"]:
+        read["path"], read["digest"] = Path(read["path"]).name, ""
     for finding in result["findings"]:
         for ref in finding["facts"]:
             ref["file"], ref["line"] = Path(ref["file"]).name, 0
