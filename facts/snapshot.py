@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from facts.load.factset import Consumer, Fact, FactSet
 from facts.models import MODELS, Record
 
 __all__ = ["AsOf", "Snapshot", "as_of"]
+
+R = TypeVar("R", bound=Record)
 
 
 @dataclass
@@ -45,7 +47,7 @@ class Snapshot:
         self.day = day
         self.summary = AsOf(day)
 
-    def view(self, record: Record) -> Record | None:
+    def view(self, record: R) -> R | None:
         """The record as it stood at the end of the day, or None if it did not exist yet."""
         day = self.day
         values = vars(record)
