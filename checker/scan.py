@@ -12,7 +12,7 @@ from typing import Any
 
 from checker.bundled import DEMO
 from checker.engine.adapter import engine_version
-from checker.engine.partition import DEFAULT_TARGET
+from checker.engine.plan import SESSION_FACTS
 from checker.engine.run import Derivation, RunOptions, counting_plan, run
 from checker.errors import CheckerError, Diagnostic, Location, did_you_mean
 from checker.language.compiler import compile_rules
@@ -33,7 +33,7 @@ from facts.snapshot import Snapshot
 @dataclass(frozen=True)
 class ScanOptions:
     jobs: int | None = None
-    partition_size: int = DEFAULT_TARGET
+    partition_size: int = SESSION_FACTS
     params: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] | None = None
     selection: Selection | None = None

@@ -6,7 +6,7 @@ tests/engine/test_engine_pitfalls.py:
 
  1. refused facts: a fact refused as "already observed" gets a salted internal id and is asserted
     again (the engine compares 32-bit FNV-1a hashes of ids only); retries are counted;
- 2. quadratic sessions: each partition is its own session (sid), kept small by `checker.engine.partition`;
+ 2. quadratic sessions: each planned session is its own sid, kept small by `checker.engine.plan`;
  3. joins on `id`: facts carry their own `key`; the compiler joins on fields, never `id` or `sid`;
  4. unhandled facts: a fact no rule matches is normal; facts are asserted one at a time, never in
     `assert_facts` batches that one unmatched fact would silently drop;
@@ -24,7 +24,7 @@ tests/engine/test_engine_pitfalls.py:
     constants and equality joins; the rest is checked on each match (`checker.language.program.in_engine`);
 12. matches lost on identical runs: handled before the engine, not here: `not:` is decided on the
     matches (`checker.engine.evaluate.Absence`), and each partition asserts first the facts a rule
-    binds last (`checker.engine.partition`).
+    binds last; now each planned match is checked to be found (`checker.engine.plan`).
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ MAX_SALTS = 8
 ENGINE_FIELDS = ("id", "sid", "$s")
 
 Fact = dict[str, Any]
-Matches = dict[str, list[dict[str, dict[str, Any]]]]
-"""Rule id -> one entry per firing: bound name -> the fact (engine fields removed)."""
+Matches = dict[str, list[tuple[int, dict[str, dict[str, Any]]]]]
+"""Rule id -> one entry per firing: (the partition it fired in, bound name -> the fact, engine fields
+removed)."""
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _recorder(rule: str, matches: Matches, failures: list[str]) -> Callable[[Any
     def record(closure: Any) -> None:
         try:
             bound = closure._m  # the bound facts by pattern name (durable's Closure keeps them here)
-            matches[rule].append({name: plain(fact) for name, fact in bound.items()})
+            partition = int(str(next(iter(bound.values()))["sid"])[1:])
+            matches[rule].append((partition, {name: plain(fact) for name, fact in bound.items()}))
         except Exception as error:  # noqa: BLE001 - kept and raised after the assert (pitfall 9)
             failures.append(f"rule {rule}: {type(error).__name__}: {error}")
 

@@ -18,7 +18,7 @@ from typing import Any
 from checker.engine.prefilter import constant_test
 from checker.errors import CheckerError
 from checker.language import expr as ex
-from checker.language.program import FINDING_KIND, CompiledRule, Program, day_date, shadow
+from checker.language.program import FINDING_KIND, CompiledRule, Program, day_date
 from facts.models import MODELS
 
 Match = Mapping[str, Mapping[str, Any]]
@@ -50,6 +50,9 @@ class Output:
     """For a finding: the message in Chinese and English."""
     remedy: tuple[str, str] | None = None
     """For a finding: what would make it compliant, in Chinese and English."""
+    order: tuple[tuple[str, int], ...] = ()
+    """The match's place among the matches of the same result (its facts' keys and numbers, in
+    pattern order): the first is the one shown, the first `MATCHES_KEPT` are the evidence."""
 
 
 def fingerprint(rule_id: str, subject: Any) -> str:
@@ -57,52 +60,17 @@ def fingerprint(rule_id: str, subject: Any) -> str:
     return hashlib.sha256(f"{rule_id}\x1f{subject}".encode()).hexdigest()[:16]
 
 
-class Absence:
-    """The rule's `not:` patterns, decided on the matches: a match stands only if no shadow fact of a
-    negated kind meets that pattern's conditions (equalities with the bound facts, constant tests)."""
-
-    def __init__(self, rule: CompiledRule, shadows: Iterable[Mapping[str, Any]]) -> None:
-        self.checks: list[
-            tuple[list[tuple[str, ex.Ref]], dict[tuple[Any, ...], list[Mapping[str, Any]]]]
-        ] = []
-        facts = list(shadows)
-        for pattern in rule.patterns:
-            if not pattern.negated:
-                continue
-            joins = [
-                (c.field, c.value)
-                for c in pattern.comparisons
-                if c.op == "eq" and isinstance(c.value, ex.Ref) and len(c.value.path) == 1
-            ]
-            test = constant_test(pattern)
-            index: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
-            kind = shadow(pattern.kind)
-            for fact in facts:
-                if fact.get("kind") == kind and (test is None or test(fact)):
-                    index.setdefault(tuple(fact.get(field) for field, _ in joins), []).append(fact)
-            self.checks.append(([(field, ref) for field, ref in joins], index))
-
-    def allows(self, match: Match) -> bool:
-        for joins, index in self.checks:
-            wanted = tuple(match[ref.root].get(str(ref.field)) for _, ref in joins)
-            if None not in wanted and index.get(wanted):
-                return False
-        return True
-
-
-def outputs_for(
-    rule: CompiledRule, matches: Sequence[Match], program: Program, absence: Absence | None = None
-) -> list[Output]:
-    """Every result of one rule for its matches in one partition."""
+def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) -> list[Output]:
+    """Every result of one rule for its matches (already checked: `checker.engine.plan`); a
+    grouped rule's matches are all of them, from every session."""
     constants = {"as_of": program.as_of_day, "params": program.params}
-    if rule.residual:
-        matches = [match for match in matches if _residual_holds(rule, match, constants)]
-    if absence is not None and absence.checks:
-        matches = [match for match in matches if absence.allows(match)]
     results: list[Output] = []
     if rule.group is None:
         for match in matches:
-            results += _results(rule, {**constants, **match}, _basis(rule, [match]), program, match)
+            order = tuple(match_order(match[p.name]) for p in rule.positive)
+            results += _results(
+                rule, {**constants, **match}, _basis(rule, [match]), program, match, order=order
+            )
         return results
     groups: dict[tuple[Any, ...], list[Match]] = {}
     for match in matches:
@@ -121,7 +89,41 @@ def outputs_for(
 
 
 BASIS_KEPT = 10
-"""A count evaluated while reading rests on at most this many of its facts (the first by key)."""
+"""A count rests on at most this many facts of each kind it counts (the first by key)."""
+MATCHES_KEPT = 10
+"""A result of a rule without `group` rests on at most this many matches: its first, by the keys of
+the facts they bind (`checker.engine.plan`)."""
+
+
+def match_order(fact: Mapping[str, Any]) -> tuple[str, int]:
+    """A bound fact's place in the order of matches: its key, then its number (`~n`)."""
+    return (str(fact.get("key")), int(fact.get("~n", 0)))
+
+
+def output_keys(rule: CompiledRule, env: Mapping[str, Any], match: Match) -> list[tuple[str, str]]:
+    """The (kind, key) of each result one match of a rule without `group` produces: its finding
+    (kind `finding`, the fingerprint) and its derived fact."""
+    spec = rule.loaded.rule
+    keys = []
+    if rule.subject is not None and spec.then.finding is not None:
+        keys.append((FINDING_KIND, fingerprint(spec.id, _subject(rule, env))))
+    if rule.derive_kind is not None:
+        keys.append((rule.derive_kind, _derived_key(rule, env, _basis(rule, [match]), None)))
+    return keys
+
+
+def _subject(rule: CompiledRule, env: Mapping[str, Any]) -> str:
+    return "/".join(str(_evaluate(rule, part, env)) for part in rule.subject or ())
+
+
+def _derived_key(
+    rule: CompiledRule, env: Mapping[str, Any], basis: tuple[Basis, ...], group: tuple[Any, ...] | None
+) -> str:
+    if rule.derive_key is not None:
+        return str(_evaluate(rule, rule.derive_key, env))
+    # by default a derived fact is keyed by what it is about: the group, or the facts matched
+    parts = [str(v) for v in group] if group is not None else [b.key for b in basis]
+    return rule.loaded.rule.id + ":" + "|".join(parts)
 
 
 def outputs_streamed(
@@ -245,18 +247,6 @@ class _Running:
         }
 
 
-def _residual_holds(rule: CompiledRule, match: Match, constants: dict[str, Any]) -> bool:
-    """The comparisons the engine leaves to the adapter (`checker.language.program.in_engine`)."""
-    env = {**constants, **match}
-    for name, comparison in rule.residual:
-        value = match[name].get(comparison.field)
-        if value is None and comparison.or_missing:
-            continue
-        if not _holds(value, comparison.op, _evaluate(rule, comparison.value, env)):
-            return False
-    return True
-
-
 def _aggregate(
     rule: CompiledRule,
     function: str,
@@ -288,19 +278,28 @@ _CHECKS = {
 }
 
 
-def _holds(left: Any, op: str, right: Any) -> bool:
+def holds(left: Any, op: str, right: Any) -> bool:
+    """`left OP right`, false when either has no value (the engine's semantics)."""
     if left is None or right is None:
         return False
     return bool(_CHECKS[op](left, right))
 
 
+_holds = holds
+
+
 def _basis(rule: CompiledRule, matches: Sequence[Match]) -> tuple[Basis, ...]:
-    found = {
-        Basis(str(fact["kind"]), str(fact["key"]), rule.used_fields.get(name, ()))
-        for match in matches
-        for name, fact in match.items()
-    }
-    return tuple(sorted(found))
+    """The facts the matches rest on; of a group, at most `BASIS_KEPT` of each pattern (the first by
+    key), so a unit with 100,000 overdue problems names ten of them."""
+    by_name: dict[str, set[Basis]] = {}
+    for match in matches:
+        for name, fact in match.items():
+            by_name.setdefault(name, set()).add(
+                Basis(str(fact["kind"]), str(fact["key"]), rule.used_fields.get(name, ()))
+            )
+    if len(matches) == 1:
+        return tuple(sorted(b for found in by_name.values() for b in found))
+    return tuple(sorted(b for found in by_name.values() for b in sorted(found)[:BASIS_KEPT]))
 
 
 def _results(
@@ -310,13 +309,14 @@ def _results(
     program: Program,
     match: Match,
     group: tuple[Any, ...] | None = None,
+    order: tuple[tuple[str, int], ...] = (),
 ) -> list[Output]:
     spec = rule.loaded.rule
     values = {name: _evaluate(rule, value, env) for name, value in rule.derive_set}
     results: list[Output] = []
     finding_key = None
     if rule.subject is not None and spec.then.finding is not None:
-        subject = "/".join(str(_evaluate(rule, part, env)) for part in rule.subject)
+        subject = _subject(rule, env)
         responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
         finding_key = fingerprint(spec.id, subject)
         finding = spec.then.finding
@@ -335,16 +335,15 @@ def _results(
             "subject": subject,
             "responsible": responsible,
         }
-        output = Output(spec.id, FINDING_KIND, finding_key, fields, basis, message=message, remedy=remedy)
+        output = Output(
+            spec.id, FINDING_KIND, finding_key, fields, basis, message=message, remedy=remedy, order=order
+        )
         results.append(output)
     if rule.derive_kind is not None:
-        if rule.derive_key is not None:
-            key = str(_evaluate(rule, rule.derive_key, env))
-        else:
-            # by default a derived fact is keyed by what it is about: the group, or the facts matched
-            parts = [str(v) for v in group] if group is not None else [b.key for b in basis]
-            key = spec.id + ":" + "|".join(parts)
-        results.append(Output(spec.id, rule.derive_kind, key, values, basis, finding=finding_key))
+        key = _derived_key(rule, env, basis, group)
+        results.append(
+            Output(spec.id, rule.derive_kind, key, values, basis, finding=finding_key, order=order)
+        )
     return results
 
 

@@ -1,7 +1,7 @@
 """Only what can match reaches the engine: Python tests of a pattern's comparisons with constants.
 
 A fact that fails every constant comparison of every pattern of its kind in a pass can never match
-there, so it is not asserted at all (`checker.engine.partition`). The same tests drive counting rules that
+there, so it is not asserted at all (`checker.engine.plan`). The same tests drive counting rules that
 are evaluated without the engine (`checker.engine.evaluate.outputs_streamed`). The semantics are the
 engine's: a missing field fails every comparison except `exists: false` (and `or_missing`).
 """

@@ -13,19 +13,33 @@ from typing import Any
 from checker.language import expr as ex
 from checker.language.program import Comparison, CompiledPattern, Pass, in_engine, shadow
 
+UNIT = "~u"
+"""The unit field of the session plan (`checker.engine.plan.UNIT`): facts combine within a unit only."""
+
 
 def durable_ruleset(step: Pass) -> dict[str, dict[str, Any]]:
-    """The pass as a durable-rules JSON ruleset, rule name -> {"all": [...]} (no actions yet)."""
-    # negated patterns are decided by the adapter (`checker.engine.evaluate.Absence`), not by the engine:
-    # durable-rules' `$not` over joined facts gave different answers on identical runs (pitfall 12)
-    return {rule.id: {"all": [_durable_pattern(p) for p in rule.positive]} for rule in step.rules}
+    """The pass as a durable-rules JSON ruleset, rule name -> {"all": [...]} (no actions yet).
+
+    Negated patterns are decided by the session plan (`checker.engine.plan`), not by the engine:
+    durable-rules' `$not` over joined facts gave different answers on identical runs (pitfall 12).
+    Every pattern after the first is joined to the first on `~u`, so the engine combines the facts
+    of one planned unit only."""
+    rulesets = {}
+    for rule in step.rules:
+        first = rule.positive[0].name
+        rulesets[rule.id] = {
+            "all": [_durable_pattern(p, None if i == 0 else first) for i, p in enumerate(rule.positive)]
+        }
+    return rulesets
 
 
-def _durable_pattern(pattern: CompiledPattern) -> dict[str, Any]:
+def _durable_pattern(pattern: CompiledPattern, first: str | None) -> dict[str, Any]:
     terms: list[dict[str, Any]] = [{"kind": shadow(pattern.kind) if pattern.negated else pattern.kind}]
     for comparison in pattern.comparisons:
         if in_engine(comparison):
             terms.append(_durable_comparison(comparison, pattern.name))
+    if first is not None:
+        terms.append({UNIT: {first: UNIT}})
     name = f"{pattern.name}$not" if pattern.negated else pattern.name
     return {name: terms[0] if len(terms) == 1 else {"$and": terms}}
 

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from checker.engine import adapter as engine
-from checker.engine.evaluate import Absence, Counting, Output, outputs_for, outputs_streamed
-from checker.engine.partition import DEFAULT_TARGET, engine_facts, normalise, partition
-from checker.engine.partition import engine_value as _engine_value
-from checker.engine.ruleset import durable_ruleset
+from checker.engine.evaluate import MATCHES_KEPT, Counting, Output, outputs_for, outputs_streamed
+from checker.engine.flatten import NUMBER, engine_facts, normalise
+from checker.engine.flatten import engine_value as _engine_value
+from checker.engine.plan import SESSION_FACTS, Match, Plan, Session, plan_pass
+from checker.engine.ruleset import UNIT, durable_ruleset
 from checker.engine.workers import run_tasks
-from checker.language.program import FINDING_FIELDS, FINDING_KIND, SHADOW, Pass, Program
+from checker.errors import EngineError
+from checker.language.program import FINDING_FIELDS, FINDING_KIND, Pass, Program
 from facts.load.factset import Consumer, FactSet
 from facts.models import MODELS, Record
 
@@ -31,7 +33,7 @@ workers and the parent stay near 2 GB at city scale (docs/performance.md)."""
 @dataclass(frozen=True)
 class RunOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
-    partition_size: int = DEFAULT_TARGET
+    partition_size: int = SESSION_FACTS
     progress: Callable[[str, int, int], None] | None = None
 
 
@@ -84,8 +86,10 @@ def run(
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
         merged = _merge(_unsilenced(produced, program.silenced))
         outputs.update(merged)
+        number = sum(map(len, available.values()))
         for (kind, _), output in sorted(merged.items()):
-            available.setdefault(kind, []).append(engine_fact(output))
+            available.setdefault(kind, []).append({**engine_fact(output), NUMBER: number})
+            number += 1
     stats = RunStats(len(program.passes), *totals)
     return Derivation(dict(sorted(outputs.items())), stats)
 
@@ -175,18 +179,20 @@ def engine_fact(output: Output) -> engine.Fact:
 def _run_pass(
     program: Program, step: Pass, available: dict[str, list[engine.Fact]], options: RunOptions
 ) -> tuple[list[Output], list[int]]:
-    partitions = partition(step, available, options.partition_size)
-    tasks = _tasks(step, partitions, options.jobs)
+    constants = {"as_of": program.as_of_day, "params": program.params}
+    plan = plan_pass(step, available, constants, options.partition_size)
+    sessions = plan.sessions
+    tasks = _tasks(step, sessions, options.jobs)
     definition = durable_ruleset(step)
+    ungrouped = [rule for rule in step.rules if rule.group is None]
 
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
-        chunk = [partitions[i] for i in task.partitions]
-        shadows = [fact for facts in chunk for fact in facts if str(fact["kind"]).startswith(SHADOW)]
-        plain = [[fact for fact in facts if not str(fact["kind"]).startswith(SHADOW)] for facts in chunk]
-        matches, stats = engine.run_partitions(definition, plain)
+        chunk = [sessions[i] for i in task.partitions]
+        matches, stats = engine.run_partitions(definition, [session.facts for session in chunk])
+        confirmed = _confirmed(step, chunk, matches, task.label)
         results: list[Output] = []
-        for rule in step.rules:
-            results += outputs_for(rule, matches[rule.id], program, Absence(rule, shadows))
+        for rule in ungrouped:
+            results += outputs_for(rule, confirmed.get(rule.id, []), program)
         return results, stats
 
     report = options.progress
@@ -197,20 +203,46 @@ def _run_pass(
 
     done = run_tasks(tasks, work, jobs=options.jobs, label=lambda t: t.label, progress=progress)
     results = [output for outputs, _ in done for output in outputs]
+    results += _grouped_outputs(program, step, plan)
     asserted = sum(stats.asserted for _, stats in done)
     salted = sum(stats.salted for _, stats in done)
-    return results, [len(partitions), len(tasks), asserted, salted]
+    return results, [len(sessions), len(tasks), asserted, salted]
 
 
-def _tasks(step: Pass, partitions: Sequence[Sequence[engine.Fact]], jobs: int) -> list[_Task]:
-    """Runs of partitions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
-    each, and at least two tasks per worker when there are enough partitions, so both cores work."""
-    total = sum(map(len, partitions))
+def _confirmed(
+    step: Pass, chunk: Sequence[Session], matches: engine.Matches, label: str
+) -> dict[str, list[dict[str, engine.Fact]]]:
+    """The planned matches the engine found, per rule; a planned match it did not find is an error
+    (durable-rules lost matches now and then, pitfall 12: never let that pass as "no finding")."""
+    kept: dict[str, list[dict[str, engine.Fact]]] = {}
+    for rule in step.rules:
+        names = [p.name for p in rule.positive]
+        found: dict[tuple[int, tuple[int, Match]], dict[str, engine.Fact]] = {}
+        for index, bound in matches[rule.id]:
+            numbers = tuple(int(bound[name][NUMBER]) for name in names)
+            found[(index, (int(bound[names[0]][UNIT]), numbers))] = bound
+        for index, session in enumerate(chunk):
+            for planned in sorted(session.planned.get(rule.id, ())):
+                confirmed = found.get((index, planned))
+                if confirmed is None:
+                    raise EngineError(
+                        f"the engine lost a match of {rule.id} in {label}, session {index}: facts "
+                        f"{planned[1]} of unit {planned[0]} were planned and not matched (pitfall 12)"
+                    )
+                kept.setdefault(rule.id, []).append(confirmed)
+    return kept
+
+
+def _tasks(step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
+    """Runs of sessions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
+    each, and at least two tasks per worker when there are enough sessions, so both cores work."""
+    total = sum(len(session.facts) for session in sessions)
     limit = max(1, min(MAX_FACTS_PER_TASK, -(-total // (2 * max(1, jobs)))))
     tasks: list[_Task] = []
     current: list[int] = []
     size = 0
-    for index, facts in enumerate(partitions):
+    for index, session in enumerate(sessions):
+        facts = session.facts
         if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > limit):
             tasks.append(_task(step, current))
             current, size = [], 0
@@ -223,7 +255,7 @@ def _tasks(step: Pass, partitions: Sequence[Sequence[engine.Fact]], jobs: int) -
 
 def _task(step: Pass, indexes: list[int]) -> _Task:
     rules = ", ".join(rule.id for rule in step.rules)
-    return _Task(0, tuple(indexes), f"pass {step.name} ({rules}) partitions {indexes[0]}-{indexes[-1]}")
+    return _Task(0, tuple(indexes), f"pass {step.name} ({rules}) sessions {indexes[0]}-{indexes[-1]}")
 
 
 def _canonical(output: Output) -> str:
@@ -236,18 +268,38 @@ def _canonical(output: Output) -> str:
 
 
 def _merge(produced: list[Output]) -> dict[tuple[str, str], Output]:
-    """One output per (kind, key): the same rule and subject from several partitions or firings is one
-    result, resting on everything that led to it; which one is kept does not depend on order."""
-    merged: dict[tuple[str, str], Output] = {}
+    """One output per (kind, key): a result produced by several matches (in several sessions) is one,
+    made from its first match (`Output.order`: by the keys of the facts it binds) and resting on the
+    facts of its first `MATCHES_KEPT` matches; which is kept does not depend on the order of work.
+    Outputs of equal order (counts, which have none; several rules deriving one fact) are taken in
+    the order of their contents."""
+    by_key: dict[tuple[str, str], list[Output]] = {}
     for output in produced:
-        key = (output.kind, output.key)
-        if key not in merged:
-            merged[key] = output
+        by_key.setdefault((output.kind, output.key), []).append(output)
+    merged: dict[tuple[str, str], Output] = {}
+    for key, outputs in by_key.items():
+        if len(outputs) == 1:
+            merged[key] = outputs[0]
             continue
-        kept = merged[key]
-        first = min((kept, output), key=_canonical)
-        basis = tuple(sorted(set(kept.basis) | set(output.basis)))
-        merged[key] = Output(
-            first.rule, first.kind, first.key, first.fields, basis, first.finding, first.message, first.remedy
-        )
+        ranked = sorted(outputs, key=lambda o: (o.order, _canonical(o)))
+        first = ranked[0]
+        kept, seen = [], set()
+        for output in ranked:
+            if output.order and output.order in seen:
+                continue
+            seen.add(output.order)
+            kept.append(output)
+        evidence = kept[:MATCHES_KEPT] if first.order else kept
+        basis = tuple(sorted({b for output in evidence for b in output.basis}))
+        merged[key] = replace(first, basis=basis)
     return merged
+
+
+def _grouped_outputs(program: Program, step: Pass, plan: Plan) -> list[Output]:
+    """The results of the pass's rules with `group`, from all their matches at once (the engine
+    confirmed them, in however many sessions they were sliced)."""
+    results: list[Output] = []
+    for rule in step.rules:
+        if rule.group is not None:
+            results += outputs_for(rule, plan.grouped[rule.id], program)
+    return results

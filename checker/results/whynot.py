@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.engine.evaluate import Output
-from checker.engine.partition import normalise
+from checker.engine.flatten import normalise
 from checker.engine.run import engine_fact
 from checker.language import expr as ex
 from checker.language.program import Comparison, CompiledPattern, CompiledRule, Program, day_date

@@ -133,7 +133,7 @@ def test_worker_killed_is_engine_failure_naming_pass_and_partitions(
     assert result.exit_code == 3, result.output
     assert result.stdout == ""
     assert "rivercheck: engine failure:" in result.stderr
-    assert re.search(r"pass \S+ \([A-Z0-9, -]+\) partitions \d+-\d+", result.stderr), result.stderr
+    assert re.search(r"pass \S+ \([A-Z0-9, -]+\) sessions \d+-\d+", result.stderr), result.stderr
     assert "killed by signal 9" in result.stderr
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # never an empty or partial report

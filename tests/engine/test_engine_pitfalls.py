@@ -18,8 +18,9 @@ import yaml
 from durable import engine as durable
 
 from checker.engine import adapter as engine
-from checker.engine.evaluate import Absence, outputs_for
-from checker.engine.partition import engine_facts, partition
+from checker.engine.evaluate import outputs_for
+from checker.engine.flatten import NUMBER, engine_facts
+from checker.engine.plan import Session, plan_pass
 from checker.engine.ruleset import durable_ruleset
 from checker.engine.run import RunOptions, run
 from checker.engine.workers import run_tasks
@@ -86,7 +87,7 @@ def test_1_the_engine_really_refuses_a_colliding_id() -> None:
 def test_1_a_refused_fact_is_asserted_again_with_a_salted_id() -> None:
     facts = [{"kind": "x", "key": "a", "v": 1}, {"kind": "x", "key": "b", "v": 2}]
     matches, stats = engine.run_partitions(MATCH_V, [facts], ids=lambda n: COLLIDING_IDS[n])
-    assert sorted(m["m"]["key"] for m in matches["R"]) == ["a", "b"]
+    assert sorted(m["m"]["key"] for _, m in matches["R"]) == ["a", "b"]
     assert stats.salted == 1
     assert stats.asserted == 2
 
@@ -100,10 +101,9 @@ def test_2_partitions_keep_sessions_small(tmp_path: Path) -> None:
     )
     step = compile_folder(folder).passes[0]
     facts = {"problem": [{"kind": "problem", "key": f"P-{n}", "status": "assigned"} for n in range(10_000)]}
-    parts = partition(step, facts, target=2_000)
-    assert len(parts) == 5
-    assert sum(len(p) for p in parts) == 10_000
-    assert max(len(p) for p in parts) < 3_000
+    numbered = {"problem": [{**fact, NUMBER: n} for n, fact in enumerate(facts["problem"])]}
+    sessions = plan_pass(step, numbered, {"as_of": 0, "params": {}}, session_facts=2_000).sessions
+    assert [len(session.facts) for session in sessions] == [2_000] * 5
 
 
 # 3 -------------------------------------------------------------------------------------------------
@@ -118,13 +118,13 @@ def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
     definition = durable_ruleset(step)
     assert {"key": {"p": "assignee"}} in definition["X-JOIN"]["all"][1]["u"]["$and"]
     assert '"id"' not in json.dumps(definition)
-    facts = [
-        {"kind": "unit", "key": "U-1"},
-        {"kind": "problem", "key": "P-1", "status": "assigned", "assignee": "U-1"},
-        {"kind": "problem", "key": "P-2", "status": "assigned", "assignee": "U-2"},
+    facts = [  # one planned unit (`~u`): the patterns after the first are joined to it (checker.engine.plan)
+        {"kind": "unit", "key": "U-1", "~u": 0},
+        {"kind": "problem", "key": "P-1", "status": "assigned", "assignee": "U-1", "~u": 0},
+        {"kind": "problem", "key": "P-2", "status": "assigned", "assignee": "U-2", "~u": 0},
     ]
     matches, _ = engine.run_partitions(definition, [facts])
-    assert [(m["p"]["key"], m["u"]["key"]) for m in matches["X-JOIN"]] == [("P-1", "U-1")]
+    assert [(m["p"]["key"], m["u"]["key"]) for _, m in matches["X-JOIN"]] == [("P-1", "U-1")]
 
 
 def test_3_a_rule_cannot_join_on_the_engine_id(tmp_path: Path) -> None:
@@ -201,8 +201,8 @@ def test_6_each_run_has_its_own_host_and_ruleset() -> None:
     facts = [{"kind": "x", "key": "a", "v": 1}, {"kind": "x", "key": "b", "v": -1}]
     first, _ = engine.run_partitions(MATCH_V, [facts])
     second, _ = engine.run_partitions(other, [facts])
-    assert [m["m"]["key"] for m in first["R"]] == ["a"]
-    assert [m["m"]["key"] for m in second["R"]] == ["b"]
+    assert [m["m"]["key"] for _, m in first["R"]] == ["a"]
+    assert [m["m"]["key"] for _, m in second["R"]] == ["b"]
 
 
 # 7 -------------------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_7_arithmetic_on_the_left_is_moved_right_and_folded(tmp_path: Path) -> N
     assert condition == {"$lt": {"deadline": as_of - 30}}
     facts = [{"kind": "problem", "key": k, "deadline": as_of - d} for k, d in (("A", 30), ("B", 31))]
     matches, _ = engine.run_partitions(durable_ruleset(step), [facts])
-    assert [m["p"]["key"] for m in matches["X-ARITH"]] == ["B"]
+    assert [m["p"]["key"] for _, m in matches["X-ARITH"]] == ["B"]
 
 
 # 8 -------------------------------------------------------------------------------------------------
@@ -332,13 +332,14 @@ def test_12_negation_is_decided_outside_the_engine(tmp_path: Path) -> None:
             {"kind": "interview", "key": "I-3", "unit": "U-3", "held_on": 5},  # too early: negates nothing
         ],
     }
-    (part,) = partition(step, facts)
-    shadows = [f for f in part if f["kind"] == "~interview"]
-    plain = [f for f in part if f["kind"] != "~interview"]
-    assert [f["key"] for f in shadows] == ["I-1"]  # the constant test already left I-3 out
-    matches, _ = engine.run_partitions(durable_ruleset(step), [plain])
-    assert sorted(m["p"]["key"] for m in matches["X-NEG"]) == ["P-1", "P-2", "P-3", "P-4"]
-    outputs = outputs_for(program.rules[0], matches["X-NEG"], program, Absence(program.rules[0], shadows))
+    for n, fact in enumerate(fact for kind in sorted(facts) for fact in facts[kind]):
+        fact[NUMBER] = n
+    (session,) = plan_pass(step, facts, {"as_of": 0, "params": {}}).sessions
+    # the plan decides the `not:`: P-1 has an interview of U-1 held on day 12, so it is not planned
+    assert sorted(f["key"] for f in session.facts) == ["P-2", "P-3", "P-4"]
+    matches, _ = engine.run_partitions(durable_ruleset(step), [session.facts])
+    assert sorted(m["p"]["key"] for _, m in matches["X-NEG"]) == ["P-2", "P-3", "P-4"]
+    outputs = outputs_for(program.rules[0], [m for _, m in matches["X-NEG"]], program)
     assert sorted(o.fields["subject"] for o in outputs if o.kind == "finding") == ["P-2", "P-3", "P-4"]
 
 
@@ -367,9 +368,9 @@ def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores
     from checker.engine.run import _tasks
 
     step = compile_rules(load_rules(RULES), AS_OF).passes[1]
-    partitions = [[{"kind": "problem", "key": f"P-{n}"}] for n in range(1_300)]
+    partitions = [Session([{"kind": "problem", "key": f"P-{n}"}]) for n in range(1_300)]
     tasks = _tasks(step, partitions, jobs=1)
     assert all(len(task.partitions) <= engine.MAX_SIDS for task in tasks)
     assert sorted(i for task in tasks for i in task.partitions) == list(range(1_300))
-    few = [[{"kind": "problem", "key": f"P-{n}"}] * 10 for n in range(8)]
+    few = [Session([{"kind": "problem", "key": f"P-{n}"}] * 10) for n in range(8)]
     assert len(_tasks(step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers

@@ -37,7 +37,7 @@ DEMO = ROOT / "demo" / "district"
 NIGHT_1, NIGHT_2 = "2026-11-26", "2026-11-27"
 GUARD = 60.0
 """Seconds before a test gives up waiting for an event that should take well under one."""
-TASK = r"worker for pass \S+ \([A-Z0-9, -]+\) partitions \d+-\d+"
+TASK = r"worker for pass \S+ \([A-Z0-9, -]+\) sessions \d+-\d+"
 
 
 def scan(history: Path, as_of: str, *args: str) -> Result:

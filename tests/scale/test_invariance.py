@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bench.oracle import ORACLE_RULES, findings, load_params
-from checker.engine.partition import DEFAULT_TARGET
+from checker.engine.plan import SESSION_FACTS as DEFAULT_TARGET
 from checker.results.document import ScanResult
 from checker.scan import ScanOptions, scan
 from facts.load.pipeline import load_facts

@@ -1,0 +1,69 @@
+"""Records to engine facts: flat dicts, dates as day numbers, no empty fields, one per list item.
+
+durable-rules has no dates and compares flat JSON fields only (pitfall 8, docs/engine.md), so each
+record becomes one or more flat facts, each numbered (`~n`, unique in a scan: a planned match is
+known by its facts' numbers, `checker.engine.plan`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checker.engine.adapter import Fact
+from checker.language.program import day_number
+from facts.load.factset import FactSet
+
+NUMBER = "~n"
+"""Each engine fact's number, unique in a scan: a match is known by the numbers of its facts."""
+
+
+def normalise(facts: FactSet, kinds: Iterable[str]) -> dict[str, list[Fact]]:
+    """Records of the given kinds as engine facts: flat, dates as day numbers, no empty fields.
+
+    A list field (a chief's waterbodies) becomes one engine fact per item holding that item, so rules
+    join on it like any field (`waterbodies: $problem.waterbody`).
+    """
+    wanted = set(kinds)
+    result: dict[str, list[Fact]] = {kind: [] for kind in sorted(wanted)}
+    number = 0
+    for fact in facts.facts:
+        kind = fact.record.kind
+        if kind in wanted:
+            for flat in engine_facts(kind, vars(fact.record)):  # a model's fields, without copying
+                flat[NUMBER] = number
+                number += 1
+                result[kind].append(flat)
+    return result
+
+
+def engine_facts(kind: str, values: Mapping[str, Any]) -> list[Fact]:
+    flat: Fact = {"kind": kind}
+    lists: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, list):
+            lists[name] = [_scalar(item) for item in value]
+        else:
+            flat[name] = _scalar(value)
+    if not lists:
+        return [flat]
+    names = sorted(lists)
+    return [
+        {**flat, **dict(zip(names, combo, strict=True))}
+        for combo in itertools.product(*(lists[n] for n in names))
+    ]
+
+
+def engine_value(value: Any) -> Any:
+    """A record's value as the engine holds it (dates as day numbers)."""
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return day_number(value)
+    return value

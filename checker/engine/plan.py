@@ -1,0 +1,379 @@
+"""What each engine session gets: the matches a pass must confirm, planned exactly in Python.
+
+durable-rules' cost is its firings (about 20 µs each, docs/engine.md) and its memory grows with
+every fact a session holds, so a fact that takes part in no match must never reach it, and facts
+that take part in different matches must not multiply each other inside one session. So before
+the engine runs, each rule's matches are found here with hash joins (equality joins as dictionary
+lookups, comparisons by order between two facts as sorted ranges, `not:` as an index), and:
+
+- a rule without `group` keeps, for each result it produces (a finding, a derived fact), its first
+  `MATCHES_KEPT` matches in the order of their facts' keys: one finding rests on at most that many
+  matches, however dense the records (a waterbody with 10,000 recurring problems gives each of them
+  a finding resting on its first ten recurrences, not 10,000 x 10,000 pairs);
+- a rule with `group` keeps every match (counts need them all).
+
+Each kept match belongs to a *unit*: the matches of one result (or a slice of one group), and the
+facts they bind, tagged with the unit's number in the field `~u`. Every pattern after the first is
+joined to the first on `~u` in the ruleset (`checker.engine.ruleset`), so the engine combines facts
+of one unit only: a session holds many units and the engine's work stays linear in them. A fact
+used by several units is given to each (a copy with its `~u`). Units are packed into sessions of at
+most `SESSION_FACTS` facts, so memory per session is bounded whatever the data's shape.
+
+The engine then finds the matches, and the worker checks that it found every one planned: a match
+the engine loses (pitfall 12) is an error, never a missing finding. Matches the engine finds beyond
+the plan are dropped (they are either beyond a result's first `MATCHES_KEPT`, or combinations the
+plan refused for a `not:`, whose facts the engine never sees).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.engine.evaluate import MATCHES_KEPT, holds, output_keys
+from checker.engine.flatten import NUMBER
+from checker.engine.prefilter import constant_test
+from checker.engine.ruleset import UNIT
+from checker.language import expr as ex
+from checker.language.program import ORDERING, Comparison, CompiledPattern, CompiledRule, Pass
+
+Fact = dict[str, Any]
+SESSION_FACTS = 2_000
+"""Facts per engine session: 2,000 facts cost about 10 ms to assert (docs/engine.md, pitfall 2)."""
+GROUP_SLICE = 1_000
+"""Matches of one group given to one unit: a group of 100,000 matches is sliced, its facts in
+sessions of bounded size; the group's values are computed in the parent from every slice."""
+
+Match = tuple[int, ...]
+"""The numbers of the facts a match binds, in the order of the rule's positive patterns."""
+
+
+@dataclass
+class Unit:
+    """Matches to confirm, and the facts they bind (each once), under one `~u` number."""
+
+    number: int
+    facts: dict[int, Fact] = field(default_factory=dict)
+    matches: dict[str, list[Match]] = field(default_factory=dict)
+    """Rule id -> the planned matches of this unit."""
+
+    def add(self, rule: str, match: Match, facts: Sequence[Fact]) -> None:
+        self.matches.setdefault(rule, []).append(match)
+        for fact in facts:
+            self.facts.setdefault(fact[NUMBER], fact)
+
+
+@dataclass
+class Session:
+    """What one engine session asserts, and the matches it must give."""
+
+    facts: list[Fact] = field(default_factory=list)
+    planned: dict[str, set[tuple[int, Match]]] = field(default_factory=dict)
+    """Rule id -> (unit, match) pairs the engine must find."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A pass's sessions, and each grouped rule's matches (their values are computed in the parent)."""
+
+    sessions: list[Session]
+    grouped: dict[str, list[dict[str, Fact]]]
+    """Rule id -> every match of a rule with `group`, bound name -> fact."""
+
+
+def plan_pass(
+    step: Pass,
+    available: Mapping[str, Sequence[Fact]],
+    constants: Mapping[str, Any],
+    session_facts: int = SESSION_FACTS,
+) -> Plan:
+    """The sessions of one pass: every rule's kept matches, in units, packed."""
+    units: list[Unit] = []
+    grouped: dict[str, list[dict[str, Fact]]] = {}
+    for rule in step.rules:
+        matcher = Matcher(rule, available, constants)
+        if rule.group is not None:
+            matches = list(matcher.matches())
+            names = [p.name for p in rule.positive]
+            grouped[rule.id] = [dict(zip(names, matcher.facts_of(m), strict=True)) for m in matches]
+            for start in range(0, len(matches), GROUP_SLICE):
+                unit = Unit(len(units))
+                for match in matches[start : start + GROUP_SLICE]:
+                    unit.add(rule.id, match, matcher.facts_of(match))
+                units.append(unit)
+        else:
+            units += _result_units(rule, matcher, len(units))
+    return Plan(_pack(units, session_facts), grouped)
+
+
+def _result_units(rule: CompiledRule, matcher: Matcher, first: int) -> list[Unit]:
+    """The units of a rule without `group`: one per result (so the engine cannot combine the facts of
+    two results), except where that cannot matter. When the engine's own tests (constants and
+    equality joins) are all the rule has, no `not:` and no comparison left for the adapter, every
+    combination of facts sharing the rule's joined value is a real match: all the matches of one
+    joined value go in one unit then (a unit's fact joined by 500 problems is given once, not 500
+    times), unless some result there has more matches than it keeps."""
+    kept = list(matcher.first_matches())
+    sliced = not rule.residual and not any(p.negated for p in rule.patterns)
+    batches: list[list[Match]] = []
+    if not sliced:
+        batches = [matches for matches, _ in kept]
+    else:
+        by_value: dict[Any, list[tuple[list[Match], bool]]] = {}
+        for matches, capped in kept:
+            by_value.setdefault(matcher.joined_value(matches[0]), []).append((matches, capped))
+        for _, results in sorted(by_value.items(), key=lambda item: repr(item[0])):
+            if any(capped for _, capped in results):
+                batches += [matches for matches, _ in results]
+                continue
+            together = sorted({match for matches, _ in results for match in matches})
+            batches += [
+                together[start : start + GROUP_SLICE] for start in range(0, len(together), GROUP_SLICE)
+            ]
+    units: list[Unit] = []
+    for batch in batches:
+        unit = Unit(first + len(units))
+        for match in batch:
+            unit.add(rule.id, match, matcher.facts_of(match))
+        units.append(unit)
+    return units
+
+
+def _pack(units: Sequence[Unit], session_facts: int) -> list[Session]:
+    sessions: list[Session] = []
+    current = Session()
+    for unit in units:
+        if current.facts and len(current.facts) + len(unit.facts) > session_facts:
+            sessions.append(current)
+            current = Session()
+        current.facts += [{**fact, UNIT: unit.number} for _, fact in sorted(unit.facts.items())]
+        for rule, matches in unit.matches.items():
+            current.planned.setdefault(rule, set()).update((unit.number, match) for match in matches)
+    if current.facts:
+        sessions.append(current)
+    return sessions
+
+
+# --- finding a rule's matches ---------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    """How one positive pattern is bound, given the patterns before it."""
+
+    pattern: CompiledPattern
+    joins: list[tuple[str, str, str]]
+    """(own field, earlier pattern, its field): equalities looked up in `index`."""
+    ranged: Comparison | None
+    """A comparison by order with one earlier fact's field (plus days): a sorted range of `index`."""
+    checks: list[Comparison]
+    """Every other comparison that is not a constant test, checked on each candidate."""
+    index: dict[tuple[Any, ...], list[Fact]] = field(default_factory=dict)
+    missing: dict[tuple[Any, ...], list[Fact]] = field(default_factory=dict)
+    """For `ranged`: the candidates without the field (they pass only with `or_missing`)."""
+    sorted_values: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+
+
+class Matcher:
+    """One rule's matches over the available facts, as the engine would find them."""
+
+    def __init__(
+        self, rule: CompiledRule, available: Mapping[str, Sequence[Fact]], constants: Mapping[str, Any]
+    ) -> None:
+        self.rule = rule
+        self.constants = constants
+        self.by_number: dict[int, Fact] = {}
+        names = {p.name for p in rule.positive}
+        self.steps: list[_Step] = []
+        for position, pattern in enumerate(rule.positive):
+            earlier = {p.name for p in rule.positive[:position]}
+            step = self._step(pattern, earlier)
+            test = constant_test(pattern)
+            for fact in available.get(pattern.kind, ()):
+                if test is None or test(fact):
+                    self.by_number[fact[NUMBER]] = fact
+                    self._index(step, fact)
+            for bucket in step.index.values():
+                bucket.sort(key=_order if step.ranged is None else _ranged_order(step.ranged.field))
+            if step.ranged is not None:
+                for value, bucket in step.index.items():
+                    step.sorted_values[value] = [fact[step.ranged.field] for fact in bucket]
+            self.steps.append(step)
+        assert names == {s.pattern.name for s in self.steps}
+        self.absences = [_Absence(p, available) for p in rule.patterns if p.negated]
+
+    @staticmethod
+    def _step(pattern: CompiledPattern, earlier: set[str]) -> _Step:
+        joins: list[tuple[str, str, str]] = []
+        ranged: Comparison | None = None
+        checks: list[Comparison] = []
+        for comparison in pattern.comparisons:
+            value = comparison.value
+            if isinstance(value, ex.Const):
+                continue  # a constant test: applied to the candidates
+            target = _single_ref(value)
+            if (
+                comparison.op == "eq"
+                and isinstance(value, ex.Ref)
+                and target is not None
+                and target[0] in earlier
+            ):
+                joins.append((comparison.field, target[0], target[1]))
+            elif ranged is None and comparison.op in ORDERING and target is not None and target[0] in earlier:
+                ranged = comparison
+            else:
+                checks.append(comparison)
+        return _Step(pattern, joins, ranged, checks)
+
+    @staticmethod
+    def _index(step: _Step, fact: Fact) -> None:
+        values = tuple(fact.get(own) for own, _, _ in step.joins)
+        if None in values:
+            return  # an equality with a missing field never holds
+        if step.ranged is not None and fact.get(step.ranged.field) is None:
+            step.missing.setdefault(values, []).append(fact)
+            return
+        step.index.setdefault(values, []).append(fact)
+
+    def facts_of(self, match: Match) -> list[Fact]:
+        return [self.by_number[number] for number in match]
+
+    def matches(self) -> Iterator[Match]:
+        """Every match, in the order of the first pattern's facts by key."""
+        yield from self._bind(0, {}, [])
+
+    def _bind(self, position: int, bound: dict[str, Fact], numbers: list[int]) -> Iterator[Match]:
+        if position == len(self.steps):
+            if all(absence.allows(bound) for absence in self.absences):
+                yield tuple(numbers)
+            return
+        step = self.steps[position]
+        env = {**self.constants, **bound}
+        for fact in self._candidates(step, bound, env):
+            if fact[NUMBER] in numbers:
+                continue  # the engine never binds one fact to two patterns
+            name = step.pattern.name
+            own = {**env, name: fact}
+            if all(_holds(fact, c, own) for c in step.checks):
+                bound[name] = fact
+                numbers.append(fact[NUMBER])
+                yield from self._bind(position + 1, bound, numbers)
+                numbers.pop()
+                del bound[name]
+
+    def _candidates(self, step: _Step, bound: Mapping[str, Fact], env: Mapping[str, Any]) -> Iterator[Fact]:
+        values = tuple(bound[root].get(name) for _, root, name in step.joins)
+        if None in values:
+            return
+        if step.ranged is None:
+            yield from step.index.get(values, ())
+            return
+        comparison = step.ranged
+        bucket = step.index.get(values, [])
+        sorted_values = step.sorted_values.get(values, [])
+        limit = ex.evaluate(comparison.value, env)
+        if limit is not None:
+            low, high = 0, len(bucket)
+            if comparison.op == "gt":
+                low = bisect.bisect_right(sorted_values, limit)
+            elif comparison.op == "gte":
+                low = bisect.bisect_left(sorted_values, limit)
+            elif comparison.op == "lt":
+                high = bisect.bisect_left(sorted_values, limit)
+            else:
+                high = bisect.bisect_right(sorted_values, limit)
+            yield from sorted(bucket[low:high], key=_order)
+        if comparison.or_missing:
+            yield from step.missing.get(values, ())
+
+    def joined_value(self, match: Match) -> tuple[Any, ...]:
+        """The value the rule's patterns share (its partition scheme), read on the match's first fact."""
+        first = self.steps[0].pattern
+        fields = self.rule.scheme.get(first.kind, ("key",))
+        fact = self.by_number[match[0]]
+        return tuple(fact.get(name) for name in fields)
+
+    def first_matches(self) -> Iterator[tuple[list[Match], bool]]:
+        """For each result the rule produces (a finding, a derived fact), its first `MATCHES_KEPT`
+        matches by the keys of their facts, in that order, and whether it had more."""
+        kept: dict[tuple[str, str], list[tuple[_Reversed, Match]]] = {}
+        counts: dict[tuple[str, str], int] = {}
+        for match in self.matches():
+            facts = self.facts_of(match)
+            bound = {step.pattern.name: fact for step, fact in zip(self.steps, facts, strict=True)}
+            entry = (_Reversed(tuple(_order(fact) for fact in facts)), match)
+            for key in output_keys(self.rule, {**self.constants, **bound}, bound):
+                counts[key] = counts.get(key, 0) + 1
+                heap = kept.setdefault(key, [])  # the largest order kept is on top
+                if len(heap) < MATCHES_KEPT:
+                    heapq.heappush(heap, entry)
+                elif entry > heap[0]:
+                    heapq.heapreplace(heap, entry)
+        for key in sorted(kept):
+            yield [match for _, match in sorted(kept[key], reverse=True)], counts[key] > MATCHES_KEPT
+
+
+class _Absence:
+    """A `not:` pattern as an index of the facts that would block a match (constant tests passed),
+    by the values of its equality joins."""
+
+    def __init__(self, pattern: CompiledPattern, available: Mapping[str, Sequence[Fact]]) -> None:
+        self.joins = [
+            (c.field, c.value)
+            for c in pattern.comparisons
+            if c.op == "eq" and isinstance(c.value, ex.Ref) and len(c.value.path) == 1
+        ]
+        test = constant_test(pattern)
+        self.index: set[tuple[Any, ...]] = set()
+        for fact in available.get(pattern.kind, ()):
+            if test is None or test(fact):
+                values = tuple(fact.get(name) for name, _ in self.joins)
+                if None not in values:
+                    self.index.add(values)
+
+    def allows(self, bound: Mapping[str, Fact]) -> bool:
+        wanted = tuple(bound[ref.root].get(str(ref.field)) for _, ref in self.joins)
+        return None in wanted or wanted not in self.index
+
+
+def _single_ref(value: ex.Expr) -> tuple[str, str] | None:
+    """(pattern, field) when `value` is one fact's field, plus or minus constants."""
+    refs = [ref for ref in ex.refs(value) if ref.root not in ("as_of", "params")]
+    if len(refs) != 1 or len(refs[0].path) != 1 or refs[0].field is None:
+        return None
+    return refs[0].root, refs[0].field
+
+
+def _holds(fact: Fact, comparison: Comparison, env: Mapping[str, Any]) -> bool:
+    """The adapter's semantics (`checker.engine.evaluate.holds`): a missing value fails, but
+    `or_missing`."""
+    value = fact.get(comparison.field)
+    if value is None and comparison.or_missing:
+        return True
+    return holds(value, comparison.op, ex.evaluate(comparison.value, env))
+
+
+def _order(fact: Fact) -> tuple[str, int]:
+    return (str(fact.get("key")), int(fact[NUMBER]))
+
+
+def _ranged_order(name: str) -> Any:
+    return lambda fact: (fact[name], _order(fact))
+
+
+class _Reversed:
+    """An order that sorts the other way round, so a min-heap holds the largest of the kept."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: tuple[tuple[str, int], ...]) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.value < self.value
+
+    def __gt__(self, other: _Reversed) -> bool:
+        return other.value > self.value
