@@ -31,7 +31,7 @@ def render(result: ScanResult, fmt: str, lang: str = "zh", colour: bool = False)
 
         return render_table(result, lang, colour).encode()
     if fmt == "json":
-        return result.to_json().encode()
+        return result.json_bytes()
     if fmt == "markdown":
         from checker.reports.markdown import render_markdown
 
