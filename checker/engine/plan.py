@@ -53,17 +53,18 @@ Match = tuple[int, ...]
 
 @dataclass
 class Unit:
-    """Matches to confirm, and the facts they bind (each once), under one `~u` number."""
+    """Matches to confirm, and the numbers of the facts they bind (each once), under one `~u` number."""
 
     number: int
-    facts: dict[int, Fact] = field(default_factory=dict)
+    facts: dict[int, None] = field(default_factory=dict)
+    """The numbers of the unit's facts, in the order first bound (a dict: each once, in order)."""
     matches: dict[str, list[Match]] = field(default_factory=dict)
     """Rule id -> the planned matches of this unit."""
 
-    def add(self, rule: str, match: Match, facts: Sequence[Fact]) -> None:
+    def add(self, rule: str, match: Match) -> None:
         self.matches.setdefault(rule, []).append(match)
-        for fact in facts:
-            self.facts.setdefault(fact[NUMBER], fact)
+        for number in match:
+            self.facts.setdefault(number)
 
 
 @dataclass
@@ -73,6 +74,16 @@ class Session:
     facts: list[Fact] = field(default_factory=list)
     planned: dict[str, set[tuple[int, Match]]] = field(default_factory=dict)
     """Rule id -> (unit, match) pairs the engine must find."""
+
+
+@dataclass(frozen=True)
+class Matches:
+    """A pass's matches by fact number only: what a worker that planned the pass sends back (a few
+    integers per match, however large the facts)."""
+
+    units: list[Unit]
+    grouped: dict[str, list[Match]]
+    """Rule id -> every match of a rule with `group`."""
 
 
 @dataclass(frozen=True)
@@ -91,22 +102,41 @@ def plan_pass(
     session_facts: int = SESSION_FACTS,
 ) -> Plan:
     """The sessions of one pass: every rule's kept matches, in units, packed."""
+    by_number = {fact[NUMBER]: fact for facts in available.values() for fact in facts}
+    return packed(step, match_pass(step, available, constants), by_number, session_facts)
+
+
+def match_pass(step: Pass, available: Mapping[str, Sequence[Fact]], constants: Mapping[str, Any]) -> Matches:
+    """Every rule's kept matches, in units (the work of planning; it can run in a worker)."""
     units: list[Unit] = []
-    grouped: dict[str, list[dict[str, Fact]]] = {}
+    grouped: dict[str, list[Match]] = {}
     for rule in step.rules:
         matcher = Matcher(rule, available, constants)
         if rule.group is not None:
             matches = list(matcher.matches())
-            names = [p.name for p in rule.positive]
-            grouped[rule.id] = [dict(zip(names, matcher.facts_of(m), strict=True)) for m in matches]
+            grouped[rule.id] = matches
             for start in range(0, len(matches), GROUP_SLICE):
                 unit = Unit(len(units))
                 for match in matches[start : start + GROUP_SLICE]:
-                    unit.add(rule.id, match, matcher.facts_of(match))
+                    unit.add(rule.id, match)
                 units.append(unit)
         else:
             units += _result_units(rule, matcher, len(units))
-    return Plan(_pack(units, session_facts), grouped)
+    return Matches(units, grouped)
+
+
+def packed(step: Pass, matches: Matches, by_number: Mapping[int, Fact], session_facts: int) -> Plan:
+    """The units packed into sessions of at most `session_facts` facts, and the grouped matches
+    bound to their facts."""
+    grouped: dict[str, list[dict[str, Fact]]] = {}
+    for rule in step.rules:
+        if rule.id in matches.grouped:
+            names = [p.name for p in rule.positive]
+            grouped[rule.id] = [
+                {name: by_number[number] for name, number in zip(names, match, strict=True)}
+                for match in matches.grouped[rule.id]
+            ]
+    return Plan(_pack(matches.units, by_number, session_facts), grouped)
 
 
 def _result_units(rule: CompiledRule, matcher: Matcher, first: int) -> list[Unit]:
@@ -137,19 +167,19 @@ def _result_units(rule: CompiledRule, matcher: Matcher, first: int) -> list[Unit
     for batch in batches:
         unit = Unit(first + len(units))
         for match in batch:
-            unit.add(rule.id, match, matcher.facts_of(match))
+            unit.add(rule.id, match)
         units.append(unit)
     return units
 
 
-def _pack(units: Sequence[Unit], session_facts: int) -> list[Session]:
+def _pack(units: Sequence[Unit], by_number: Mapping[int, Fact], session_facts: int) -> list[Session]:
     sessions: list[Session] = []
     current = Session()
     for unit in units:
         if current.facts and len(current.facts) + len(unit.facts) > session_facts:
             sessions.append(current)
             current = Session()
-        current.facts += [{**fact, UNIT: unit.number} for _, fact in sorted(unit.facts.items())]
+        current.facts += [{**by_number[number], UNIT: unit.number} for number in sorted(unit.facts)]
         for rule, matches in unit.matches.items():
             current.planned.setdefault(rule, set()).update((unit.number, match) for match in matches)
     if current.facts:

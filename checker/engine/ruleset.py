@@ -33,6 +33,38 @@ def durable_ruleset(step: Pass) -> dict[str, dict[str, Any]]:
     return rulesets
 
 
+def engine_fields(definition: dict[str, dict[str, Any]]) -> frozenset[str]:
+    """The fields a ruleset reads (`kind`, the fields tested, the fields joined, `~u`): the engine
+    is given these alone, so it parses and copies a few fields per fact, not a whole record."""
+    fields: set[str] = set()
+
+    def term(test: dict[str, Any]) -> None:
+        for name, value in test.items():
+            if name in ("$and", "$or"):
+                for each in value:
+                    term(each)
+            elif name.startswith("$"):
+                term(value)  # {"$lt": {field: operand}}, {"$ex": {field: 1}}
+            else:
+                fields.add(name)
+                operand(value)
+
+    def operand(value: Any) -> None:
+        if not isinstance(value, dict):
+            return  # a constant
+        for name, inner in value.items():
+            if name in ("$add", "$sub", "$l", "$r"):
+                operand(inner)
+            elif isinstance(inner, str):
+                fields.add(inner)  # {"$m": field} or {pattern: field}
+
+    for rule in definition.values():
+        for pattern in rule["all"]:
+            for test in pattern.values():
+                term(test)
+    return frozenset(fields)
+
+
 def _durable_pattern(pattern: CompiledPattern, first: str | None) -> dict[str, Any]:
     terms: list[dict[str, Any]] = [{"kind": shadow(pattern.kind) if pattern.negated else pattern.kind}]
     for comparison in pattern.comparisons:

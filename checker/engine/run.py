@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import os
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from checker.engine import adapter as engine
 from checker.engine.evaluate import MATCHES_KEPT, Counting, Output, outputs_for, outputs_streamed
 from checker.engine.flatten import NUMBER, engine_facts, normalise
 from checker.engine.flatten import engine_value as _engine_value
-from checker.engine.plan import SESSION_FACTS, Match, Plan, Session, plan_pass
-from checker.engine.ruleset import UNIT, durable_ruleset
+from checker.engine.plan import SESSION_FACTS, Match, Matches, Plan, Session, match_pass, packed
+from checker.engine.ruleset import UNIT, durable_ruleset, engine_fields
 from checker.engine.workers import run_tasks
 from checker.errors import EngineError
 from checker.language.program import FINDING_FIELDS, FINDING_KIND, Pass, Program
@@ -77,13 +78,13 @@ def run(
     totals = [0, 0, 0, 0]
     for stratum in sorted({step.stratum for step in program.passes}):
         produced: list[Output] = []
-        for step in (s for s in program.passes if s.stratum == stratum):
+        steps = [step for step in program.passes if step.stratum == stratum]
+        for step in steps:
             if not step.engine:
                 produced += _run_local(program, step, facts, available, counted)
-                continue
-            results, counts = _run_pass(program, step, available, options)
-            produced += results
-            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        results, counts = _run_engine_passes(program, [s for s in steps if s.engine], available, options)
+        produced += results
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
         merged = _merge(_unsilenced(produced, program.silenced))
         outputs.update(merged)
         number = sum(map(len, available.values()))
@@ -176,64 +177,115 @@ def engine_fact(output: Output) -> engine.Fact:
     return {**values, "kind": output.kind, "key": output.key}
 
 
-def _run_pass(
-    program: Program, step: Pass, available: dict[str, list[engine.Fact]], options: RunOptions
+@dataclass
+class _Planned:
+    """A pass planned in the parent, and what its workers need of it."""
+
+    step: Pass
+    plan: Plan
+    definition: dict[str, dict[str, Any]]
+    given: frozenset[str]
+    tasks: int = 0
+    done: int = 0
+
+
+def _run_engine_passes(
+    program: Program, steps: Sequence[Pass], available: dict[str, list[engine.Fact]], options: RunOptions
 ) -> tuple[list[Output], list[int]]:
+    """The engine passes of one stratum, which read the same facts and not each other's results.
+    Their matches are found in workers, a pass each, at the same time (`checker.engine.plan`: the
+    work of planning, sent back as fact numbers); then each pass's sessions are packed in the
+    parent while the workers run the sessions of the passes packed before it (`run_tasks` asks for
+    the next task while every worker is busy), so both cores work throughout."""
+    if not steps:
+        return [], [0, 0, 0, 0]
     constants = {"as_of": program.as_of_day, "params": program.params}
-    plan = plan_pass(step, available, constants, options.partition_size)
-    sessions = plan.sessions
-    tasks = _tasks(step, sessions, options.jobs)
-    definition = durable_ruleset(step)
-    ungrouped = [rule for rule in step.rules if rule.group is None]
+    found: list[Matches] = run_tasks(
+        steps,
+        lambda step: match_pass(step, available, constants),
+        jobs=options.jobs,
+        label=lambda step: f"the plan of pass {step.name} ({', '.join(rule.id for rule in step.rules)})",
+    )
+    by_number = {fact[NUMBER]: fact for facts in available.values() for fact in facts}
+    planned: list[_Planned] = []
+
+    def tasks() -> Iterator[_Task]:
+        for step, matches in zip(steps, found, strict=True):
+            definition = durable_ruleset(step)
+            plan = packed(step, matches, by_number, options.partition_size)
+            made = _tasks(len(planned), step, plan.sessions, options.jobs)
+            given = engine_fields(definition) | {NUMBER, UNIT}
+            planned.append(_Planned(step, plan, definition, given, len(made)))
+            yield from made
 
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
-        chunk = [sessions[i] for i in task.partitions]
-        matches, stats = engine.run_partitions(definition, [session.facts for session in chunk])
-        confirmed = _confirmed(step, chunk, matches, task.label)
+        current = planned[task.step]
+        chunk = [current.plan.sessions[i] for i in task.partitions]
+        asserted = [[_given(fact, current.given) for fact in session.facts] for session in chunk]
+        matches, stats = engine.run_partitions(current.definition, asserted)
+        confirmed = _confirmed(current.step, chunk, matches, task.label)
         results: list[Output] = []
-        for rule in ungrouped:
-            results += outputs_for(rule, confirmed.get(rule.id, []), program)
+        for rule in current.step.rules:
+            if rule.group is None:
+                results += outputs_for(rule, confirmed.get(rule.id, []), program)
         return results, stats
 
     report = options.progress
 
-    def progress(done: int, total: int) -> None:
+    def progress(task: _Task, _: int) -> None:
+        current = planned[task.step]
+        current.done += 1
         if report is not None:
-            report(step.name, done, total)
+            report(current.step.name, current.done, current.tasks)
 
-    done = run_tasks(tasks, work, jobs=options.jobs, label=lambda t: t.label, progress=progress)
+    done = run_tasks(tasks(), work, jobs=options.jobs, label=lambda t: t.label, progress=progress)
     results = [output for outputs, _ in done for output in outputs]
-    results += _grouped_outputs(program, step, plan)
+    for current in planned:
+        results += _grouped_outputs(program, current.step, current.plan)
+    sessions = sum(len(current.plan.sessions) for current in planned)
     asserted = sum(stats.asserted for _, stats in done)
     salted = sum(stats.salted for _, stats in done)
-    return results, [len(sessions), len(tasks), asserted, salted]
+    return results, [sessions, len(done), asserted, salted]
+
+
+def _given(fact: engine.Fact, fields: frozenset[str]) -> engine.Fact:
+    """What the engine is given of a fact: the fields its ruleset reads, with the fact's number
+    and unit (the rest of the fact is taken back from the plan when a match is confirmed)."""
+    return {name: value for name, value in fact.items() if name in fields}
 
 
 def _confirmed(
     step: Pass, chunk: Sequence[Session], matches: engine.Matches, label: str
 ) -> dict[str, list[dict[str, engine.Fact]]]:
-    """The planned matches the engine found, per rule; a planned match it did not find is an error
-    (durable-rules lost matches now and then, pitfall 12: never let that pass as "no finding")."""
+    """The planned matches the engine found, per rule, bound to the planned facts (the engine was
+    given only the fields it reads); a planned match it did not find is an error (durable-rules
+    lost matches now and then, pitfall 12: never let that pass as "no finding")."""
     kept: dict[str, list[dict[str, engine.Fact]]] = {}
+    planned_facts = [{(fact[UNIT], fact[NUMBER]): fact for fact in session.facts} for session in chunk]
     for rule in step.rules:
         names = [p.name for p in rule.positive]
-        found: dict[tuple[int, tuple[int, Match]], dict[str, engine.Fact]] = {}
+        found: set[tuple[int, tuple[int, Match]]] = set()
         for index, bound in matches[rule.id]:
             numbers = tuple(int(bound[name][NUMBER]) for name in names)
-            found[(index, (int(bound[names[0]][UNIT]), numbers))] = bound
+            found.add((index, (int(bound[names[0]][UNIT]), numbers)))
         for index, session in enumerate(chunk):
-            for planned in sorted(session.planned.get(rule.id, ())):
-                confirmed = found.get((index, planned))
-                if confirmed is None:
+            planned_here = session.planned.get(rule.id, ())
+            if not planned_here:
+                continue
+            facts = planned_facts[index]
+            for planned in sorted(planned_here):
+                if (index, planned) not in found:
                     raise EngineError(
                         f"the engine lost a match of {rule.id} in {label}, session {index}: facts "
                         f"{planned[1]} of unit {planned[0]} were planned and not matched (pitfall 12)"
                     )
-                kept.setdefault(rule.id, []).append(confirmed)
+                unit, numbers = planned
+                bound = {name: facts[(unit, number)] for name, number in zip(names, numbers, strict=True)}
+                kept.setdefault(rule.id, []).append(bound)
     return kept
 
 
-def _tasks(step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
+def _tasks(number: int, step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
     """Runs of sessions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
     each, and at least two tasks per worker when there are enough sessions, so both cores work."""
     total = sum(len(session.facts) for session in sessions)
@@ -244,18 +296,18 @@ def _tasks(step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
     for index, session in enumerate(sessions):
         facts = session.facts
         if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > limit):
-            tasks.append(_task(step, current))
+            tasks.append(_task(number, step, current))
             current, size = [], 0
         current.append(index)
         size += len(facts)
     if current:
-        tasks.append(_task(step, current))
+        tasks.append(_task(number, step, current))
     return tasks
 
 
-def _task(step: Pass, indexes: list[int]) -> _Task:
+def _task(number: int, step: Pass, indexes: list[int]) -> _Task:
     rules = ", ".join(rule.id for rule in step.rules)
-    return _Task(0, tuple(indexes), f"pass {step.name} ({rules}) sessions {indexes[0]}-{indexes[-1]}")
+    return _Task(number, tuple(indexes), f"pass {step.name} ({rules}) sessions {indexes[0]}-{indexes[-1]}")
 
 
 def _canonical(output: Output) -> str:

@@ -17,7 +17,7 @@ import multiprocessing.connection
 import os
 import signal
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -35,42 +35,65 @@ class WorkerTraceback(Exception):
 
 
 def run_tasks(
-    tasks: Sequence[Task],
+    tasks: Iterable[Task],
     work: Callable[[Task], Result],
     *,
     jobs: int,
     label: Callable[[Task], str] = str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[Task, int], None] | None = None,
 ) -> list[Result]:
-    """Run `work(task)` for every task in at most `jobs` child processes at once; results in task order."""
+    """Run `work(task)` for every task in at most `jobs` child processes at once; results in task order.
+
+    `tasks` may be a generator that does work of its own to make the next task (planning the next
+    pass): it is asked for one while every worker is busy, so the parent's work and the workers'
+    overlap, and a task is made before the worker that runs it is forked (the child reads it from
+    the parent's memory). `progress(task, done)` is called as each task's result arrives."""
     context = multiprocessing.get_context("fork")
-    results: list[Any] = [None] * len(tasks)
-    pending = list(enumerate(tasks))
-    pending.reverse()
+    results: dict[int, Any] = {}
+    source = enumerate(tasks)
+    ahead: list[tuple[int, Task]] = []
+    exhausted = False
     running: dict[Any, tuple[int, Any]] = {}
+    made: list[Task] = []
     done = 0
+
+    def pull() -> None:
+        nonlocal exhausted
+        if not ahead and not exhausted:
+            try:
+                index, task = next(source)
+            except StopIteration:
+                exhausted = True
+                return
+            made.append(task)
+            ahead.append((index, task))
+
     try:
-        while pending or running:
-            while pending and len(running) < max(1, jobs):
-                index, task = pending.pop()
+        while True:
+            pull()
+            while ahead and len(running) < max(1, jobs):
+                index, task = ahead.pop()
                 with _interrupts_held():  # a worker started is a worker the cleanup below can kill
                     reader, writer = context.Pipe(duplex=False)
                     process = context.Process(target=_child, args=(work, task, writer), daemon=True)
                     process.start()
                     running[reader] = (index, process)
                 writer.close()
+                pull()
+            if not running:
+                break
             for ready in multiprocessing.connection.wait(list(running)):
                 index, process = running.pop(ready)
-                results[index] = _receive(ready, process, label(tasks[index]))
+                results[index] = _receive(ready, process, label(made[index]))
                 done += 1
                 if progress:
-                    progress(done, len(tasks))
+                    progress(made[index], done)
     finally:
         for reader, (_, process) in running.items():
             process.kill()
             process.join()
             reader.close()
-    return results
+    return [results[index] for index in range(len(made))]
 
 
 @contextmanager

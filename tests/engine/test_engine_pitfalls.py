@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import os
 import signal
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +183,26 @@ def test_5_every_task_runs_in_a_process_that_exits() -> None:
     pids = run_tasks([1, 2, 3], lambda _: os.getpid(), jobs=2)
     assert len(set(pids)) == 3
     assert os.getpid() not in pids
+
+
+def test_5_the_next_task_is_made_while_the_workers_are_busy() -> None:
+    """A generator of tasks (planning the next pass) is asked for the next one before the running
+    worker's result arrives, and each task exists before the worker that runs it is forked."""
+    made: list[int] = []
+    seen_at_result: list[int] = []
+
+    def tasks() -> Iterator[int]:
+        for number in range(3):
+            made.append(number)
+            yield number
+
+    def slow(task: int) -> int:
+        time.sleep(0.2)
+        return task * 10
+
+    results = run_tasks(tasks(), slow, jobs=1, progress=lambda task, done: seen_at_result.append(len(made)))
+    assert results == [0, 10, 20]
+    assert seen_at_result[0] == 2  # task 1 was made while task 0 ran
 
 
 def test_5_a_worker_that_dies_is_an_error_naming_its_task() -> None:
@@ -369,8 +391,8 @@ def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores
 
     step = compile_rules(load_rules(RULES), AS_OF).passes[1]
     partitions = [Session([{"kind": "problem", "key": f"P-{n}"}]) for n in range(1_300)]
-    tasks = _tasks(step, partitions, jobs=1)
+    tasks = _tasks(0, step, partitions, jobs=1)
     assert all(len(task.partitions) <= engine.MAX_SIDS for task in tasks)
     assert sorted(i for task in tasks for i in task.partitions) == list(range(1_300))
     few = [Session([{"kind": "problem", "key": f"P-{n}"}] * 10) for n in range(8)]
-    assert len(_tasks(step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers
+    assert len(_tasks(0, step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers

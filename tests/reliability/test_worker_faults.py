@@ -192,13 +192,25 @@ def interrupt_then_hang(*args, **kwargs):
     raise RuntimeError("nobody killed this worker")
 
 
+import checker.engine.run
+packed = checker.engine.run.packed
+engine_phase = []
+
+
+def packing(*args, **kwargs):  # the scan packs a pass's sessions once its plan workers are done
+    engine_phase.append(True)
+    return packed(*args, **kwargs)
+
+
 class Starting(set):
     def add(self, process):  # Process.start calls this in the scan after the fork
-        os.read(gate, 1)  # returns once the worker has sent the interrupt
+        if engine_phase:  # an engine worker (not one planning a pass)
+            os.read(gate, 1)  # returns once the worker has sent the interrupt
         super().add(process)
 
 
 multiprocessing.process._children = Starting(multiprocessing.process._children)
+checker.engine.run.packed = packing
 checker.engine.adapter.run_partitions = interrupt_then_hang
 from cli import main
 
