@@ -5,16 +5,22 @@
 
 Each scale's fact set is generated first (not timed; with --cache, once and then reused). Then, on
 the same files, one after another, each in a child process of its own: the load floor (reading and
-validating the files, nothing else), the scan with --jobs 1 and with --jobs 2, and the oracle
-(bench/oracle.py, the headline rules in plain Python). For the rules the oracle covers (ORACLE_RULES,
+validating the files, nothing else), the scan with --jobs 1 and with --jobs 2, the oracle
+(bench/oracle.py, the headline rules in plain Python) and the peer (bench/peer.py, the same rules as
+DuckDB SQL: what a data engineer would write instead). For the rules the oracle covers (ORACLE_RULES,
 which are the rules the generator plans, facts.synthetic.FINDING_RULES) the scan's findings must equal
 the oracle's and, per rule, the number the generator planned; the scan's other rules (office, records,
-supervision ..., facts.synthetic.UNPLANNED_RULES) are timed but not compared. The two scans' reports
-must be the same bytes. See docs/performance.md for what each figure means and the targets.
+supervision ..., facts.synthetic.UNPLANNED_RULES) are timed but not compared. For the rules the peer
+covers its findings must equal the oracle's. The two scans' reports must be the same bytes. See
+docs/performance.md for what each figure means and the targets (issue 14's).
+
+The peer needs duckdb (the `bench` and `test` extras, never the product's dependencies). Without it
+the peer step is reported as not run, with the reason; with --peer its absence fails the run.
 
 Exit status: 0 done; 1 a scan's findings differ from the oracle's or from the counts the generator
-planned, or the jobs=1 and jobs=2 reports differ; 2 a step failed (the scan exited other than 0 or 1,
-or wrote no readable report).
+planned, the peer's differ from the oracle's, or the jobs=1 and jobs=2 reports differ; 2 a step
+failed (the scan exited other than 0 or 1, or wrote no readable report; the oracle or the peer
+failed), or --peer was given and duckdb is not installed.
 """
 
 from __future__ import annotations
@@ -35,25 +41,43 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from bench.measure import BenchError, Measurement, measure
-from bench.oracle import ORACLE_RULES, Finding
+from bench.measure import BenchError
+from bench.steps import (
+    ROOT,
+    Step,
+    compare,
+    default_command,
+    format_diffs,
+    peer_missing,
+    read_json,
+    run_load,
+    run_oracle,
+    run_peer,
+    run_scan,
+)
 from checker.bundled import PARAMS
 from facts.synthetic import SCALES, generate
 
-ROOT = Path(__file__).resolve().parent.parent
-"""The repository root: every step runs here, the scan as `python -m cli`, so it tests the working tree."""
 DEFAULT_AS_OF = dt.date(2026, 11, 26)
 JOBS = (1, 2)
-TARGET_WALL_S = {"city": 60.0}
-"""Scale -> wall time the scan must stay within (on a 2-core machine)."""
-TARGET_RSS_MB = 2048.0
-"""Peak memory of a scan, at every scale."""
-TARGET_LOAD_RATIO = 4.0
+# The targets are issue 14's (docs/performance.md, "Targets").
+TARGET_WALL_S = {"city": {1: 35.0, 2: 20.0}}
+"""Scale -> --jobs -> wall time the scan must stay within (on a 2-core machine)."""
+TARGET_MEMORY_MB = 1536.0
+"""Peak memory of a scan, at every scale: its largest process and its process tree's PSS (the tree's
+RSS, which counts shared pages once per process, is printed without a verdict)."""
+TARGET_LOAD_RATIO = 2.5
 """Scan wall time / load floor wall time."""
+TARGET_LOAD_FLOOR_S = {"city": 8.0}
+"""Scale -> wall time the load floor must stay within."""
+TARGET_SPEEDUP = 1.6
+"""Scan wall time with --jobs 1 / with --jobs 2: printed at every scale, judged at VERDICT_SCALE."""
+VERDICT_SCALE = "city"
 TARGET_GROWTH = 1.1
 """Time ratio / size ratio between two scales: 10x the records in at most 11x the time."""
+AIM_PEER_RATIO = 10.0
+"""Scan wall time / the DuckDB peer's wall time, on the rules the peer covers: an aim, every scale."""
 
 
 # --- the generator ---------------------------------------------------------------------------------
@@ -72,176 +96,6 @@ def generator_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-# --- the steps -------------------------------------------------------------------------------------
-
-
-def scan_argv(command: Sequence[str], facts: Path, as_of: dt.date, output: Path, jobs: int) -> list[str]:
-    """The scan's command line: `command` is what runs rivercheck (for example `python -m cli`)."""
-    return [
-        *command,
-        "scan",
-        str(facts),
-        "--as-of",
-        as_of.isoformat(),
-        "--format",
-        "json",
-        "--output",
-        str(output),
-        "--no-history",
-        "--jobs",
-        str(jobs),
-    ]
-
-
-def load_argv(facts: Path) -> list[str]:
-    """The load floor: read and validate the same files, nothing else."""
-    code = f"from facts.load.pipeline import load_facts; load_facts([{json.dumps(str(facts))}])"
-    return [sys.executable, "-c", code]
-
-
-def oracle_argv(facts: Path, as_of: dt.date, output: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "bench.oracle",
-        str(facts),
-        "--as-of",
-        as_of.isoformat(),
-        "--output",
-        str(output),
-    ]
-
-
-def default_command() -> list[str]:
-    """`python -m cli` in the repository, else the `rivercheck` script installed beside this Python."""
-    if (ROOT / "cli.py").is_file():
-        return [sys.executable, "-m", "cli"]
-    script = Path(sys.executable).parent / "rivercheck"
-    if script.is_file():
-        return [str(script)]
-    raise BenchError(f"no rivercheck to run: neither {ROOT / 'cli.py'} nor {script} exists")
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise BenchError(f"cannot read {what} {path}: {error}") from None
-
-
-def read_findings(output: Path) -> list[Finding]:
-    """(rule, subject) of every finding in a JSON report: an object with a `findings` list."""
-    report = _read_json(output, "the scan's report")
-    findings = report.get("findings") if isinstance(report, dict) else None
-    if not isinstance(findings, list):
-        raise BenchError(f"the scan's report {output} has no 'findings' list")
-    return [(str(f.get("rule")), str(f.get("subject"))) for f in findings if isinstance(f, dict)]
-
-
-def count_findings(output: Path) -> int:
-    """The number of findings in a JSON report."""
-    return len(read_findings(output))
-
-
-def _failed(what: str, run: Measurement) -> str:
-    how = f"exited {run.returncode}" if run.returncode >= 0 else f"was killed by signal {-run.returncode}"
-    return f"{what} {how}; its stderr:\n{run.stderr.rstrip()}"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One measured child process."""
-
-    name: str
-    argv: list[str]
-    run: Measurement
-    findings: list[Finding] | None = None
-    evaluate_s: float | None = None
-    """The oracle's own evaluation, without loading the files."""
-
-
-def run_scan(command: Sequence[str], facts: Path, as_of: dt.date, output: Path, jobs: int) -> Step:
-    """Scan (timed) and read its findings; exit 1 without a report is a crash, not findings."""
-    argv = scan_argv(command, facts, as_of, output, jobs)
-    run = measure(argv, cwd=ROOT)
-    failed = _failed(f"the scan with --jobs {jobs}", run)
-    # 1 means findings at or above --fail-on, normal here; but Python also exits 1 on an uncaught
-    # exception, so the report must be there too.
-    if run.returncode not in (0, 1):
-        raise BenchError(failed)
-    try:
-        findings = read_findings(output)
-    except BenchError as error:
-        raise BenchError(f"{error}\n{failed}") from None
-    return Step(f"scan jobs={jobs}", argv, run, findings)
-
-
-def run_load(facts: Path) -> Step:
-    argv = load_argv(facts)
-    run = measure(argv, cwd=ROOT)
-    if run.returncode != 0:
-        raise BenchError(_failed("the load floor", run))
-    return Step("load floor", argv, run)
-
-
-def run_oracle(facts: Path, as_of: dt.date, output: Path) -> Step:
-    argv = oracle_argv(facts, as_of, output)
-    run = measure(argv, cwd=ROOT)
-    if run.returncode != 0:
-        raise BenchError(_failed("the oracle", run))
-    document = _read_json(output, "the oracle's output")
-    found = [(str(rule), str(subject)) for rule, subject in document["findings"]]
-    return Step("oracle", argv, run, found, float(document["evaluate_s"]))
-
-
-# --- comparing -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleDiff:
-    rule: str
-    scan: int
-    oracle: int
-    only_scan: list[str]
-    only_oracle: list[str]
-    expected: int | None = None
-
-    @property
-    def agrees(self) -> bool:
-        return not self.only_scan and not self.only_oracle and self.expected in (None, self.scan)
-
-
-def compare(
-    scan: Sequence[Finding], oracle: Sequence[Finding], expected: Mapping[str, int] | None = None
-) -> list[RuleDiff]:
-    """Per oracle rule: the scan's and the oracle's counts and the subjects only one of them has."""
-    mine = {f for f in scan if f[0] in ORACLE_RULES}
-    theirs = set(oracle)
-    diffs = []
-    for rule in ORACLE_RULES:
-        a = {s for r, s in mine if r == rule}
-        b = {s for r, s in theirs if r == rule}
-        wanted = None if expected is None else expected.get(rule, 0)
-        diffs.append(RuleDiff(rule, len(a), len(b), sorted(a - b), sorted(b - a), wanted))
-    return diffs
-
-
-def format_diffs(diffs: Sequence[RuleDiff], shown: int = 5) -> list[str]:
-    with_expected = any(d.expected is not None for d in diffs)
-    header = f"  {'rule':<24} {'scan':>8} {'oracle':>8}" + (f" {'expected':>9}" if with_expected else "")
-    lines = [header]
-    for d in diffs:
-        line = f"  {d.rule:<24} {d.scan:>8} {d.oracle:>8}"
-        if with_expected:
-            line += f" {'' if d.expected is None else d.expected:>9}"
-        lines.append(line + ("" if d.agrees else "   DIFFERENT"))
-        for label, subjects in (("only in the scan", d.only_scan), ("only in the oracle", d.only_oracle)):
-            if subjects:
-                more = f" (+{len(subjects) - shown} more)" if len(subjects) > shown else ""
-                lines.append(f"      {label}: {', '.join(subjects[:shown])}{more}")
-    return lines
-
-
 # --- one scale -------------------------------------------------------------------------------------
 
 
@@ -254,6 +108,8 @@ class ScaleRun:
     steps: dict[str, Step] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     """Why the results cannot be trusted: the oracle disagrees, the reports of the two scans differ."""
+    peer_not_run: str | None = None
+    """Why the peer step did not run (None: it ran)."""
 
     @property
     def facts(self) -> int:
@@ -267,7 +123,7 @@ def prepare(
     and the findings the generator planned per rule."""
     marker = folder.with_name(folder.name + ".json")
     if cached and marker.is_file():
-        document = _read_json(marker, "the cache's marker")
+        document = read_json(marker, "the cache's marker")
         print(f"# {scale}: {sum(document['counts'].values())} facts from the cache {folder}", flush=True)
         return document["counts"], document["expected"]
     started = time.perf_counter()
@@ -284,10 +140,27 @@ def prepare(
     return counts, expected
 
 
+@dataclass(frozen=True)
+class PeerPlan:
+    """Whether and how the peer step runs."""
+
+    command: Sequence[str] | None = None
+    """What runs the peer (None: `python -m bench.peer`)."""
+    not_run: str | None = None
+    """Why the peer does not run (None: it runs)."""
+
+
 def bench_scale(
-    scale: str, seed: int, as_of: dt.date, command: Sequence[str], work: Path, cache: Path | None
+    scale: str,
+    seed: int,
+    as_of: dt.date,
+    command: Sequence[str],
+    work: Path,
+    cache: Path | None,
+    peer: PeerPlan = PeerPlan(),
 ) -> ScaleRun:
-    """Generate (or reuse) one scale's facts, then measure the load floor, both scans and the oracle."""
+    """Generate (or reuse) one scale's facts, then measure the load floor, both scans, the oracle and
+    the peer."""
     folder = (cache or work) / f"{scale}-seed{seed}-{as_of.isoformat()}-{generator_digest()}"
     counts, expected = prepare(scale, seed, as_of, folder, cached=cache is not None)
     result = ScaleRun(scale, counts, expected)
@@ -300,6 +173,10 @@ def bench_scale(
         step = run_scan(command, folder, as_of, reports[jobs], jobs)
         result.steps[step.name] = step
     result.steps["oracle"] = run_oracle(folder, as_of, out / "oracle.json")
+    if peer.not_run is None:
+        result.steps["peer"] = run_peer(peer.command, folder, as_of, out / "peer.json")
+    else:
+        result.peer_not_run = peer.not_run
     first, *others = JOBS
     for jobs in others:
         if reports[jobs].read_bytes() != reports[first].read_bytes():
@@ -309,6 +186,10 @@ def bench_scale(
         step = result.steps[f"scan jobs={jobs}"]
         if not all(d.agrees for d in compare(step.findings or [], oracle, expected)):
             result.problems.append(f"the {step.name} disagrees with the oracle or the planned counts")
+    if "peer" in result.steps:
+        step = result.steps["peer"]
+        if not all(d.agrees for d in compare(step.findings or [], oracle, rules=step.covers)):
+            result.problems.append("the peer disagrees with the oracle")
     return result
 
 
@@ -341,44 +222,86 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else math.inf
+
+
 def format_scale(result: ScaleRun) -> list[str]:
     steps = result.steps
     lines = [f"## {result.scale}: {result.facts} facts", HEADER]
     lines += [format_step(step, result.facts) for step in steps.values()]
+    if result.peer_not_run is not None:
+        lines.append(f"  peer         not run: {result.peer_not_run}")
     lines.append("  commands:")
     lines += [f"    {step.name}: {shlex.join(step.argv)}" for step in steps.values()]
     scans = [steps[f"scan jobs={jobs}"] for jobs in JOBS]
-    load = steps["load floor"].run.wall_s
+    oracle = steps["oracle"].findings or []
     lines.append("  findings per rule: scan (jobs=1), oracle, planned by the generator:")
-    lines += format_diffs(compare(scans[0].findings or [], steps["oracle"].findings or [], result.expected))
-    lines.append("  ratios and targets:")
+    lines += format_diffs(compare(scans[0].findings or [], oracle, result.expected))
+    peer = steps.get("peer")
+    if peer is not None:
+        lines.append("  findings per rule: the DuckDB peer, oracle:")
+        lines += format_diffs(compare(peer.findings or [], oracle, rules=peer.covers), side="peer")
+        lines += [f"    peer leaves out {rule}: {why}" for rule, why in peer.left_out.items()]
+    lines.append("  ratios and targets (issue 14):")
+    lines += format_targets(result.scale, steps["load floor"], scans, peer)
+    lines += [f"  PROBLEM: {problem}" for problem in result.problems]
+    return lines
+
+
+def format_targets(scale: str, load: Step, scans: Sequence[Step], peer: Step | None) -> list[str]:
+    """Each target's figure with its verdict; a target set for one scale only is judged there only."""
+    lines = []
+    if scale in TARGET_LOAD_FLOOR_S:
+        limit = TARGET_LOAD_FLOOR_S[scale]
+        wall = load.run.wall_s
+        lines.append(f"    load floor: wall {wall:.1f} s (target <= {limit:g} s: {_verdict(wall <= limit)})")
     for scan in scans:
-        ratio = scan.run.wall_s / load if load > 0 else math.inf
+        ratio = _ratio(scan.run.wall_s, load.run.wall_s)
         lines.append(
             f"    {scan.name}: {ratio:.2f}x the load floor (target <= {TARGET_LOAD_RATIO:g}: "
             f"{_verdict(ratio <= TARGET_LOAD_RATIO)})"
         )
-    speedup = scans[0].run.wall_s / scans[-1].run.wall_s if scans[-1].run.wall_s > 0 else math.inf
-    lines.append(f"    speedup jobs={JOBS[0]} -> jobs={JOBS[-1]}: x{speedup:.2f}")
+    speedup = _ratio(scans[0].run.wall_s, scans[-1].run.wall_s)
+    line = f"    speedup jobs={JOBS[0]} -> jobs={JOBS[-1]}: x{speedup:.2f} (target >= {TARGET_SPEEDUP:g}"
+    if scale == VERDICT_SCALE:
+        line += f": {_verdict(speedup >= TARGET_SPEEDUP)})"
+    else:
+        line += f", judged at {VERDICT_SCALE} scale)"
+    lines.append(line)
     for scan in scans:
         run = scan.run
-        memory = [
-            ("largest process", run.peak_rss_mb),
-            ("tree RSS", run.tree_rss_mb),
-            ("tree PSS", run.tree_pss_mb),
-        ]
-        shown = ", ".join(
-            f"{label} {value:.0f} MB {_verdict(value <= TARGET_RSS_MB)}"
-            for label, value in memory
+        judged = [("largest process", run.peak_rss_mb), ("tree PSS", run.tree_pss_mb)]
+        shown = [
+            f"{label} {value:.0f} MB {_verdict(value <= TARGET_MEMORY_MB)}"
+            for label, value in judged
             if value is not None
-        )
-        line = f"    {scan.name}: memory (target <= {TARGET_RSS_MB:.0f} MB): {shown}"
-        if result.scale in TARGET_WALL_S:
-            wall = TARGET_WALL_S[result.scale]
+        ]
+        if run.tree_pss_mb is None:
+            shown.append("tree PSS not sampled (too short a run)")
+        if run.tree_rss_mb is not None:
+            shown.append(f"tree RSS {run.tree_rss_mb:.0f} MB (an upper bound, no target)")
+        line = f"    {scan.name}: memory (target <= {TARGET_MEMORY_MB:.0f} MB): {', '.join(shown)}"
+        walls = TARGET_WALL_S.get(scale, {})
+        if scan_jobs(scan) in walls:
+            wall = walls[scan_jobs(scan)]
             line += f"; wall {run.wall_s:.1f} s (target <= {wall:g} s: {_verdict(run.wall_s <= wall)})"
         lines.append(line)
-    lines += [f"  PROBLEM: {problem}" for problem in result.problems]
+    for scan in scans:
+        if peer is None:
+            lines.append(f"    {scan.name}: the peer did not run, no ratio (aim <= {AIM_PEER_RATIO:g})")
+            continue
+        ratio = _ratio(scan.run.wall_s, peer.run.wall_s)
+        lines.append(
+            f"    {scan.name}: {ratio:.2f}x the DuckDB peer ({scan.run.wall_s:.2f} s / "
+            f"{peer.run.wall_s:.2f} s; aim <= {AIM_PEER_RATIO:g}: {_verdict(ratio <= AIM_PEER_RATIO)})"
+        )
     return lines
+
+
+def scan_jobs(step: Step) -> int:
+    """The --jobs of a scan step (its name is `scan jobs=N`)."""
+    return int(step.name.rpartition("=")[2])
 
 
 def format_growth(runs: Sequence[ScaleRun]) -> list[str]:
@@ -388,7 +311,8 @@ def format_growth(runs: Sequence[ScaleRun]) -> list[str]:
     for small, large in itertools.pairwise(ordered):
         sizes = large.facts / small.facts
         lines.append(f"## growth {small.scale} -> {large.scale}: facts x{sizes:.2f}")
-        for name in [f"scan jobs={jobs}" for jobs in JOBS] + ["load floor", "oracle"]:
+        names = [f"scan jobs={jobs}" for jobs in JOBS] + ["load floor", "oracle", "peer"]
+        for name in [name for name in names if name in small.steps and name in large.steps]:
             before, after = small.steps[name].run.wall_s, large.steps[name].run.wall_s
             times = after / before if before > 0 else math.inf
             line = f"  {name:<12} time x{times:.2f}"
@@ -435,8 +359,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEFAULT_AS_OF, help="scan date")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--cache", type=Path, help="keep generated fact sets here and reuse them")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="fail (exit 2) if the DuckDB peer cannot run, instead of noting it",
+    )
     # Hidden: what runs rivercheck, for testing the runner against a stand-in ("scan ..." is appended).
     parser.add_argument("--command", type=shlex.split, default=None, help=argparse.SUPPRESS)
+    # Hidden: what runs the peer, for testing the runner ("DIR --as-of D --output F" is appended).
+    parser.add_argument("--peer-command", type=shlex.split, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     given = list(sys.argv[1:] if argv is None else argv)
     runs: list[ScaleRun] = []
@@ -449,11 +380,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"seed={args.seed}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
             flush=True,
         )
+        peer = PeerPlan(args.peer_command, peer_missing())
+        if peer.not_run is not None:
+            print(f"# peer: not run: {peer.not_run}", flush=True)
+            if args.peer:
+                raise BenchError(f"--peer was asked for and cannot run: {peer.not_run}")
         if args.cache:
             args.cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="rivercheck-bench-") as work:
             for scale in args.scale:
-                runs.append(bench_scale(scale, args.seed, args.as_of, command, Path(work), args.cache))
+                runs.append(bench_scale(scale, args.seed, args.as_of, command, Path(work), args.cache, peer))
                 print("\n".join(format_scale(runs[-1])), flush=True)
     except BenchError as error:
         print(f"bench: FAILED: {error}", file=sys.stderr)

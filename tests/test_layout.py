@@ -10,6 +10,7 @@ below `checker/` and may use only its base modules (errors, output).
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +151,32 @@ def test_every_module_can_be_read_in_one_sitting() -> None:
         if (lines := len(path.read_text("utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def imported_roots(source: str) -> set[str]:
+    """The top-level packages a module's source imports, wherever the import statement stands."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+def test_the_import_reader_sees_duckdb_anywhere() -> None:
+    assert "duckdb" in imported_roots("def f():\n    import duckdb.typing as t\n")
+    assert "duckdb" in imported_roots("from duckdb import connect\n")
+    assert "duckdb" not in imported_roots("from bench import peer\nimport json\n")
+
+
+def test_no_product_module_imports_duckdb() -> None:
+    """DuckDB is the benchmark's peer (bench/peer.py; the `bench` and `test` extras), never the
+    product's: checker/, facts/ and cli.py must run without it."""
+    assert [
+        name for name, path in modules().items() if "duckdb" in imported_roots(path.read_text("utf-8"))
+    ] == []
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert not any(requirement.startswith("duckdb") for requirement in project["dependencies"])
+    extras = project["optional-dependencies"]
+    assert all(any(r.startswith("duckdb") for r in extras[extra]) for extra in ("bench", "test"))

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -14,19 +15,8 @@ from pathlib import Path
 import pytest
 
 from bench.measure import BenchError, Measurement
-from bench.run import (
-    ROOT,
-    ScaleRun,
-    Step,
-    compare,
-    format_diffs,
-    format_growth,
-    main,
-    parse_scales,
-    read_findings,
-    run_scan,
-    scan_argv,
-)
+from bench.run import ScaleRun, format_growth, format_targets, main, parse_scales
+from bench.steps import ROOT, Step, compare, format_diffs, read_findings, run_scan, scan_argv
 from facts.synthetic import generate
 
 AS_OF = dt.date(2026, 11, 26)
@@ -251,11 +241,12 @@ def test_main_measures_every_step_and_agrees_with_the_oracle(
     assert any(line.startswith("# small: generated ") for line in lines)
     header = next(i for i, line in enumerate(lines) if line.startswith("## small: "))
     assert lines[header + 1].split()[:3] == ["step", "wall", "s"]
-    steps = [line[:14].strip() for line in lines[header + 2 : header + 6]]
-    assert steps == ["load floor", "scan jobs=1", "scan jobs=2", "oracle"]
+    steps = [line[:14].strip() for line in lines[header + 2 : header + 7]]
+    assert steps == ["load floor", "scan jobs=1", "scan jobs=2", "oracle", "peer"]
     assert "DIFFERENT" not in out and "PROBLEM" not in out
     assert "    scan jobs=2: " + shlex.join(stand_in) + " scan " in out
-    assert "x the load floor (target <= 4: " in out
+    assert "x the load floor (target <= 2.5: " in out
+    assert "  rule                         peer   oracle" in out
     # a second run reuses the generated facts
     assert main(argv) == 0
     assert any(
@@ -291,3 +282,151 @@ def test_main_fails_loudly_when_the_scan_fails(
     monkeypatch.setenv("FAKE_SCAN_EXIT", "2")
     assert main(["--scale", "small", "--command", shlex.join(stand_in)]) == 2
     assert "bench: FAILED: the scan with --jobs 1 exited 2" in capsys.readouterr().err
+
+
+# --- the DuckDB peer step ----------------------------------------------------------------------------
+
+# Runs the real peer, then spoils what it wrote as $FAKE_PEER says: "drop" loses the first finding,
+# "garbled" writes an output without the rules it covers, "exit" fails with a message on stderr.
+PEER_STAND_IN = f"""
+import json, os, pathlib, sys
+sys.path.insert(0, {str(ROOT)!r})
+from bench.peer import main
+args = sys.argv[1:]
+mode = os.environ.get("FAKE_PEER", "")
+if mode == "exit":
+    print("peer: boom", file=sys.stderr)
+    sys.exit(3)
+main(args)
+output = pathlib.Path(args[args.index("--output") + 1])
+document = json.loads(output.read_text(encoding="utf-8"))
+if mode == "drop":
+    document["findings"] = document["findings"][1:]
+if mode == "garbled":
+    del document["rules"]
+output.write_text(json.dumps(document), encoding="utf-8")
+"""
+
+
+@pytest.fixture
+def peer_stand_in(tmp_path: Path) -> list[str]:
+    script = tmp_path / "fake_peer.py"
+    script.write_text(PEER_STAND_IN, encoding="utf-8")
+    return [sys.executable, str(script)]
+
+
+def _bench(stand_in: list[str], peer: list[str], cache: Path, *more: str) -> list[str]:
+    return [
+        "--scale",
+        "small",
+        "--cache",
+        str(cache),
+        "--command",
+        shlex.join(stand_in),
+        "--peer-command",
+        shlex.join(peer),
+        *more,
+    ]
+
+
+def test_main_fails_when_the_peer_disagrees_with_the_oracle(
+    stand_in: list[str],
+    peer_stand_in: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cache = tmp_path / "cache"
+    assert main(_bench(stand_in, peer_stand_in, cache)) == 0  # the real peer, unspoilt, agrees
+    capsys.readouterr()
+    monkeypatch.setenv("FAKE_PEER", "drop")
+    assert main(_bench(stand_in, peer_stand_in, cache)) == 1
+    captured = capsys.readouterr()
+    different = [line for line in captured.out.splitlines() if line.endswith("DIFFERENT")]
+    assert len(different) == 1  # the peer's table only: the scan still agrees
+    assert "      only in the oracle: " in captured.out
+    assert "  PROBLEM: the peer disagrees with the oracle" in captured.out
+    assert "bench: FAILED: small: the peer disagrees with the oracle" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [("exit", r"(?s)the peer exited 3.*peer: boom"), ("garbled", "not as bench/peer.py writes it")],
+)
+def test_a_peer_that_fails_fails_the_bench(
+    mode: str,
+    says: str,
+    stand_in: list[str],
+    peer_stand_in: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FAKE_PEER", mode)
+    assert main(_bench(stand_in, peer_stand_in, tmp_path / "cache")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench: FAILED: ")
+    assert re.search(says, err), err
+
+
+def test_without_duckdb_the_peer_is_reported_as_not_run(
+    stand_in: list[str],
+    peer_stand_in: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("bench.run.peer_missing", lambda: "duckdb is not installed in this Python")
+    cache = tmp_path / "cache"
+    assert main(_bench(stand_in, peer_stand_in, cache)) == 0
+    out = capsys.readouterr().out
+    assert "# peer: not run: duckdb is not installed in this Python" in out
+    assert "  peer         not run: duckdb is not installed in this Python" in out
+    assert "    scan jobs=1: the peer did not run, no ratio (aim <= 10)" in out
+    assert "the DuckDB peer, oracle" not in out
+    # asked for explicitly, its absence fails the run before anything is measured
+    assert main(_bench(stand_in, peer_stand_in, cache, "--peer")) == 2
+    captured = capsys.readouterr()
+    assert "# peer: not run: duckdb is not installed in this Python" in captured.out
+    assert "## small" not in captured.out
+    assert "bench: FAILED: --peer was asked for and cannot run: duckdb is not installed" in captured.err
+
+
+def _step(name: str, wall: float, rss: float = 100.0, pss: float | None = 100.0) -> Step:
+    return Step(name, [], Measurement(wall, rss, 0, "", tree_rss_mb=rss * 2, tree_pss_mb=pss))
+
+
+def test_the_targets_are_printed_with_their_verdicts() -> None:
+    load = _step("load floor", 8.5)
+    scans = [_step("scan jobs=1", 34.0, 1500.0, 1600.0), _step("scan jobs=2", 21.0, 1400.0, 1500.0)]
+    peer = _step("peer", 3.0)
+    lines = format_targets("city", load, scans, peer)
+    assert lines == [
+        "    load floor: wall 8.5 s (target <= 8 s: MISSED)",
+        "    scan jobs=1: 4.00x the load floor (target <= 2.5: MISSED)",
+        "    scan jobs=2: 2.47x the load floor (target <= 2.5: ok)",
+        "    speedup jobs=1 -> jobs=2: x1.62 (target >= 1.6: ok)",
+        "    scan jobs=1: memory (target <= 1536 MB): largest process 1500 MB ok, tree PSS 1600 MB MISSED,"
+        " tree RSS 3000 MB (an upper bound, no target); wall 34.0 s (target <= 35 s: ok)",
+        "    scan jobs=2: memory (target <= 1536 MB): largest process 1400 MB ok, tree PSS 1500 MB ok,"
+        " tree RSS 2800 MB (an upper bound, no target); wall 21.0 s (target <= 20 s: MISSED)",
+        "    scan jobs=1: 11.33x the DuckDB peer (34.00 s / 3.00 s; aim <= 10: MISSED)",
+        "    scan jobs=2: 7.00x the DuckDB peer (21.00 s / 3.00 s; aim <= 10: ok)",
+    ]
+    # below city: no wall or load-floor verdict, the speed-up printed but not judged
+    lines = format_targets(
+        "district", load, [_step("scan jobs=1", 3.0), _step("scan jobs=2", 2.0, pss=None)], None
+    )
+    assert not any("wall" in line for line in lines)
+    assert "    speedup jobs=1 -> jobs=2: x1.50 (target >= 1.6, judged at city scale)" in lines
+    assert any("largest process 100 MB ok, tree PSS not sampled" in line for line in lines)
+    assert "    scan jobs=2: the peer did not run, no ratio (aim <= 10)" in lines
+
+
+def test_growth_includes_the_peer_when_both_scales_ran_it() -> None:
+    steps = ["scan jobs=1", "scan jobs=2", "load floor", "oracle"]
+    small = _run("district", 1_000, {**dict.fromkeys(steps, 2.0), "peer": 0.5})
+    large = _run("city", 10_000, {**dict.fromkeys(steps, 20.0), "peer": 2.0})
+    assert format_growth([small, large])[-1] == "  peer         time x4.00; time ~ size^0.60"
+    without = _run("city", 10_000, dict.fromkeys(steps, 20.0))
+    assert not any("peer" in line for line in format_growth([small, without]))
