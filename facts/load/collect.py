@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from checker.errors import Diagnostic, Location
 from facts.load.factset import Consumer, Fact, RawRecord
+from facts.load.fast import FastBuilder, fast_builder, new_shared
 from facts.load.messages import (
     DATE_TEXT,
     Where,
@@ -51,6 +52,39 @@ class Collector:
         self.file_kinds: dict[str, str] = {}
         """The kind of records each place path held."""
         self.references = References(self.keys, self.incomplete, self.diagnostics)
+        self.shared = new_shared()
+        self.builders: dict[str, FastBuilder | None] = {}
+
+    def fast_builder(self, kind: str) -> FastBuilder | None:
+        """The fast path for records of a kind (`facts.load.fast`), or None if it has none."""
+        if kind not in self.builders:
+            self.builders[kind] = fast_builder(MODELS[kind], self.shared)
+        return self.builders[kind]
+
+    def add_fast(self, model: ModelInfo, record: Record, path: str, line: int) -> bool:
+        """Keep a record the fast path built from a JSON Lines line, as `add` would keep it; False
+        (nothing done) if its key was seen already: `add` reports that."""
+        key = record.key
+        seen = self.keys[model.kind]
+        if key in seen:
+            return False
+        consumer = self.stream.get(model.kind)
+        location = Location(path, line)
+        seen[key] = location if consumer is None else self.file_place(path)
+        fact = Fact(record, location)
+        if model.references:
+            if consumer is None:
+                self.references.to_check.append(fact)
+            else:
+                self.references.check_one(self.references.check_of(fact))
+        self.per_file[path] = self.per_file.get(path, 0) + 1
+        self.file_kinds.setdefault(path, model.kind)
+        if consumer is None:
+            self.facts.append(fact)
+        else:
+            consumer(record)
+            self.streamed[model.kind] = self.streamed.get(model.kind, 0) + 1
+        return True
 
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
         # values from the file are in the words: a control character must not reach the terminal

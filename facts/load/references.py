@@ -9,6 +9,7 @@ could not be read whole is not checked: not all its keys are known.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -40,7 +41,9 @@ class References:
         self.incomplete = incomplete
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.diagnostics = diagnostics
-        self.to_check: list[Check] = []
+        self.to_check: list[Check | Fact] = []
+        """Checks in the order records were read; a valid JSON Lines record read on the fast path
+        is its `Fact` alone (`check_of` makes its check when it is needed)."""
         self.hints: dict[tuple[str, str], str] = {}
         self.hint_budget = 5_000_000
         """Key comparisons left for did-you-mean on references (difflib over 300,000 keys is slow)."""
@@ -61,21 +64,30 @@ class References:
             ]
             for kind, model in MODEL_INFO.items()
         }
-        for check in self.to_check:
-            values = check[1]
-            if isinstance(values, dict):
-                self.check_raw(check, values)
-                continue
+        for item in self.to_check:
+            values: dict[str, Any] | Record
+            if type(item) is Fact:
+                values = item.record
+                check: Check | None = None
+            else:
+                check = typing.cast(Check, item)
+                values = check[1]
+                if isinstance(values, dict):
+                    self.check_raw(check, values)
+                    continue
             for name, keys, many in refs[values.kind]:
                 value = getattr(values, name)
                 if value is None:
                     continue
-                if many:
-                    if not all(key in keys for key in value):
-                        self.bad_reference(check, name, value)
-                elif value not in keys:
-                    self.bad_reference(check, name, value)
+                if (many and not all(key in keys for key in value)) or (not many and value not in keys):
+                    self.bad_reference(check or self.check_of(typing.cast(Fact, item)), name, value)
         self.check_cycles(facts, streamed)
+
+    @staticmethod
+    def check_of(fact: Fact) -> Check:
+        """The check of a record read on the fast path (a JSON Lines line: no row, no YAML places)."""
+        model = MODEL_INFO[fact.record.kind]
+        return (model, fact.record, fact.record.key, model.kind, 0, fact.location, None, 0)
 
     def check_cycles(self, facts: list[Fact], streamed: Collection[str]) -> None:
         """Report records that are their own ancestors through a field naming their own kind.
