@@ -9,6 +9,8 @@ could not be read whole is not checked: not all its keys are known.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import typing
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -21,6 +23,8 @@ from facts.models import Record
 from facts.yamlsrc import Located, PathTuple
 
 __all__ = ["Check", "References"]
+
+_RECORD = operator.attrgetter("record")
 
 Check = tuple[ModelInfo, "dict[str, Any] | Record", str | None, str, int, Location, Located | None, int]
 """A record whose references are checked: model, the record (or its raw fields if it is invalid),
@@ -51,11 +55,37 @@ class References:
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
         self.diagnostics.append(diagnostic(location, code, message, help))
 
-    def check_all(self, facts: list[Fact], streamed: Collection[str]) -> None:
+    def check_all(self, by_kind: Mapping[str, list[Fact]], streamed: Collection[str]) -> None:
         """Report every reference to a key that no record of the referred kind has, then every cycle.
 
         Kinds with a file that could not be read whole are skipped: not all their keys are known.
         """
+        if not self.all_known(by_kind):
+            self.check_each()
+        self.check_cycles(by_kind, streamed)
+
+    def all_known(self, by_kind: Mapping[str, list[Fact]]) -> bool:
+        """Whether every record to check was read on the fast path and names only keys that exist,
+        found with sets; if not, `check_each` goes through them one by one, in the order read."""
+        if set(map(type, self.to_check)) - {Fact}:
+            return False
+        for kind, model in MODEL_INFO.items():
+            facts = by_kind.get(kind)
+            if not facts or not model.references:
+                continue
+            records = list(map(_RECORD, facts))
+            for name, target, many in model.references:
+                if target in self.incomplete:
+                    continue
+                named = map(operator.attrgetter(name), records)
+                values = set(itertools.chain.from_iterable(named)) if many else set(named)
+                values.discard(None)
+                if not self.keys[target].keys() >= values:
+                    return False
+        return True
+
+    def check_each(self) -> None:
+        """Every record's references, one by one, in the order the records were read."""
         refs = {
             kind: [
                 (name, self.keys[target], many)
@@ -81,7 +111,6 @@ class References:
                     continue
                 if (many and not all(key in keys for key in value)) or (not many and value not in keys):
                     self.bad_reference(check or self.check_of(typing.cast(Fact, item)), name, value)
-        self.check_cycles(facts, streamed)
 
     @staticmethod
     def check_of(fact: Fact) -> Check:
@@ -89,7 +118,7 @@ class References:
         model = MODEL_INFO[fact.record.kind]
         return (model, fact.record, fact.record.key, model.kind, 0, fact.location, None, 0)
 
-    def check_cycles(self, facts: list[Fact], streamed: Collection[str]) -> None:
+    def check_cycles(self, by_kind: Mapping[str, list[Fact]], streamed: Collection[str]) -> None:
         """Report records that are their own ancestors through a field naming their own kind.
 
         A unit's `parent` is the unit above it: following parents must end at a unit without one.
@@ -99,7 +128,7 @@ class References:
             links = [name for name, target, many in model.references if target == kind and not many]
             if not links or kind in streamed:
                 continue
-            of_kind = {fact.record.key: fact for fact in facts if fact.record.kind == kind}
+            of_kind = {fact.record.key: fact for fact in by_kind.get(kind, ())}
             for name in links:
                 done: set[str] = set()
                 for start in of_kind:
