@@ -33,6 +33,7 @@ from facts.load.decode import (
     not_text,
     split_lines,
 )
+from facts.load.factset import Fact
 from facts.load.fast import FastBuilder
 from facts.load.files import digest_head, kind_of
 from facts.load.messages import reason_of
@@ -98,6 +99,12 @@ def _read_fast(
     complete = True
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     build, add_fast = builder.build, collector.add_fast
+    # a kept kind's records are kept here, as `Collector.add_fast` would keep them, a call less each
+    keep = model.kind not in collector.stream
+    seen = collector.keys[model.kind]
+    facts = collector.by_kind[model.kind]
+    to_check = collector.references.to_check if model.references else None
+    kept = 0
     number = 0
     carry = b""
     first = True
@@ -121,7 +128,19 @@ def _read_fast(
                 item = None
             if type(item) is dict and line.count(b":") <= len(item):  # no field repeated
                 record = build(item)
-                if record is not None and add_fast(model, record, path, number):
+                if record is None:
+                    pass
+                elif not keep:
+                    if add_fast(model, record, path, number):
+                        continue
+                elif record.key not in seen:
+                    location = Location(path, number)
+                    seen[record.key] = location
+                    fact = Fact(record, location)
+                    facts.append(fact)
+                    if to_check is not None:
+                        to_check.append(fact)
+                    kept += 1
                     continue
             try:
                 text = line.decode("utf-8")
@@ -129,6 +148,9 @@ def _read_fast(
                 raise Undecodable(0, 0) from None
             complete &= _read_line(collector, path, model, number, text)
         if final:
+            if kept:
+                collector.per_file[path] = collector.per_file.get(path, 0) + kept
+                collector.file_kinds.setdefault(path, model.kind)
             return complete
 
 
