@@ -44,8 +44,9 @@ class Collector:
         self.diagnostics: list[Diagnostic] = []
         self.by_kind: dict[str, list[Fact]] = {kind: [] for kind in MODELS}
         """The facts kept, per kind, in the order they were read."""
-        self.keys: dict[str, dict[str, Location]] = {kind: {} for kind in MODELS}
-        """Every key seen per kind (of valid and invalid records) and where it was first seen."""
+        self.keys: dict[str, dict[str, Location | Fact]] = {kind: {} for kind in MODELS}
+        """Every key seen per kind (of valid and invalid records) and where it was first seen (a
+        record kept on the fast path: its fact, which knows its place)."""
         self.incomplete: set[str] = set()
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.stream: dict[str, Consumer] = {}
@@ -185,6 +186,8 @@ class Collector:
         if key:
             seen = self.keys[model.kind]
             first = seen.get(key)
+            if type(first) is Fact:
+                first = first.location
             if first is None:
                 # a streamed record's place is not kept line by line: millions of them
                 seen[key] = location if consumer is None else self.file_place(location.path)

@@ -102,6 +102,7 @@ def _choice(choices: frozenset[str]) -> Check:
     def check(value: Any) -> Any:
         return value if type(value) is str and value in choices else _BAD
 
+    check.choices = choices  # type: ignore[attr-defined]  # for the code `FastBuilder` writes
     return check
 
 
@@ -109,6 +110,7 @@ def _optional(check: Check) -> Check:
     def optional(value: Any) -> Any:
         return None if value is None else check(value)
 
+    optional.inner = check  # type: ignore[attr-defined]  # for the code `FastBuilder` writes
     return optional
 
 
@@ -212,22 +214,12 @@ class FastBuilder:
                 lines.append(f"    {value} = {'[]' if type(default) is list else repr(default)}")
                 continue
             lines.append(f"    {value} = item[{name!r}]")
-            if check == shared.key:
-                lines.append(f"    if type({value}) is not str or KEY({value}) is None: return None")
-            elif check in (shared.reference, shared.date):
-                get, slow = ("REFS", "REF") if check == shared.reference else ("DATES", "DATE")
-                lines += [
-                    f"    if type({value}) is not str: return None",
-                    f"    known = {get}({value})",
-                    "    if known is None:",
-                    f"        known = {slow}({value})",
-                    "        if known is BAD: return None",
-                    f"    {value} = known",
-                ]
+            inner = getattr(check, "inner", None)
+            if inner is not None:  # None, or the check of the type
+                lines.append(f"    if {value} is not None:")
+                lines += ["    " + line for line in self._code(value, inner, number, namespace)]
             else:
-                namespace[f"C{number}"] = check
-                lines.append(f"    {value} = C{number}({value})")
-                lines.append(f"    if {value} is BAD: return None")
+                lines += self._code(value, check, number, namespace)
         lines += [
             "    record = NEW(MODEL)",
             f"    SET(record, '__dict__', {{{', '.join(values)}}})",
@@ -247,6 +239,35 @@ class FastBuilder:
         exec("\n".join(lines), namespace)  # names are the model's own fields, values repr'd
         built: Callable[[dict[str, Any]], Record | None] = namespace["build"]
         return built
+
+    def _code(self, value: str, check: Check, number: int, namespace: dict[str, Any]) -> list[str]:
+        """The lines that check the field in the variable `value` (and put the value kept in it)."""
+        shared = self.shared
+        if check == shared.key:
+            return [f"    if type({value}) is not str or KEY({value}) is None: return None"]
+        if check == shared.reference or check == shared.date:
+            get, slow = ("REFS", "REF") if check == shared.reference else ("DATES", "DATE")
+            return [
+                f"    if type({value}) is not str: return None",
+                f"    known = {get}({value})",
+                "    if known is None:",
+                f"        known = {slow}({value})",
+                "        if known is BAD: return None",
+                f"    {value} = known",
+            ]
+        if check is _name:
+            return [
+                f"    if type({value}) is not str or not 0 < len({value}) <= 200 or not {value}.isprintable()"
+                f" or {value}[0] == ' ' or {value}[-1] == ' ': return None"
+            ]
+        if check is _bool:
+            return [f"    if type({value}) is not bool: return None"]
+        choices = getattr(check, "choices", None)
+        if choices is not None:
+            namespace[f"CHOICES{number}"] = choices
+            return [f"    if type({value}) is not str or {value} not in CHOICES{number}: return None"]
+        namespace[f"C{number}"] = check
+        return [f"    {value} = C{number}({value})", f"    if {value} is BAD: return None"]
 
 
 _new = object.__new__

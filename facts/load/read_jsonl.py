@@ -33,7 +33,7 @@ from facts.load.decode import (
     not_text,
     split_lines,
 )
-from facts.load.factset import Fact
+from facts.load.factset import fact_at
 from facts.load.fast import FastBuilder
 from facts.load.files import digest_head, kind_of
 from facts.load.messages import reason_of
@@ -134,9 +134,8 @@ def _read_fast(
                     if add_fast(model, record, path, number):
                         continue
                 elif record.key not in seen:
-                    location = Location(path, number)
-                    seen[record.key] = location
-                    fact = Fact(record, location)
+                    fact = fact_at(record, path, number)
+                    seen[record.key] = fact  # its place, when a duplicate is reported
                     facts.append(fact)
                     if to_check is not None:
                         to_check.append(fact)

@@ -36,7 +36,7 @@ class References:
 
     def __init__(
         self,
-        keys: Mapping[str, Mapping[str, Location]],
+        keys: Mapping[str, Mapping[str, object]],
         incomplete: Collection[str],
         diagnostics: list[Diagnostic],
     ) -> None:
