@@ -8,12 +8,15 @@ and the entry points raise them all together.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Any
 
 from pydantic import ValidationError
 
 from checker.errors import Diagnostic, Location
-from facts.load.factset import Consumer, Fact, RawRecord
+from facts.load.factset import Consumer, Fact, Index, RawRecord
+from facts.load.fast import FastBuilder, fast_builder, new_shared
 from facts.load.messages import (
     DATE_TEXT,
     Where,
@@ -31,15 +34,19 @@ from facts.yamlsrc import Located, PathTuple
 
 __all__ = ["Collector"]
 
+_KEY_OF = operator.attrgetter("record.key")
+
 
 class Collector:
     """The state of one `load_facts` call: facts and diagnostics so far, keys seen per kind."""
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
-        self.facts: list[Fact] = []
-        self.keys: dict[str, dict[str, Location]] = {kind: {} for kind in MODELS}
-        """Every key seen per kind (of valid and invalid records) and where it was first seen."""
+        self.by_kind: dict[str, list[Fact]] = {kind: [] for kind in MODELS}
+        """The facts kept, per kind, in the order they were read."""
+        self.keys: dict[str, dict[str, Location | Fact]] = {kind: {} for kind in MODELS}
+        """Every key seen per kind (of valid and invalid records) and where it was first seen (a
+        record kept on the fast path: its fact, which knows its place)."""
         self.incomplete: set[str] = set()
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.stream: dict[str, Consumer] = {}
@@ -51,6 +58,39 @@ class Collector:
         self.file_kinds: dict[str, str] = {}
         """The kind of records each place path held."""
         self.references = References(self.keys, self.incomplete, self.diagnostics)
+        self.shared = new_shared()
+        self.builders: dict[str, FastBuilder | None] = {}
+
+    def fast_builder(self, kind: str) -> FastBuilder | None:
+        """The fast path for records of a kind (`facts.load.fast`), or None if it has none."""
+        if kind not in self.builders:
+            self.builders[kind] = fast_builder(MODELS[kind], self.shared)
+        return self.builders[kind]
+
+    def add_fast(self, model: ModelInfo, record: Record, path: str, line: int) -> bool:
+        """Keep a record the fast path built from a JSON Lines line, as `add` would keep it; False
+        (nothing done) if its key was seen already: `add` reports that."""
+        key = record.key
+        seen = self.keys[model.kind]
+        if key in seen:
+            return False
+        consumer = self.stream.get(model.kind)
+        location = Location(path, line)
+        seen[key] = location if consumer is None else self.file_place(path)
+        fact = Fact(record, location)
+        if model.references:
+            if consumer is None:
+                self.references.to_check.append(fact)
+            else:
+                self.references.check_one(self.references.check_of(fact))
+        self.per_file[path] = self.per_file.get(path, 0) + 1
+        self.file_kinds.setdefault(path, model.kind)
+        if consumer is None:
+            self.by_kind[model.kind].append(fact)
+        else:
+            consumer(record)
+            self.streamed[model.kind] = self.streamed.get(model.kind, 0) + 1
+        return True
 
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
         # values from the file are in the words: a control character must not reach the terminal
@@ -58,7 +98,38 @@ class Collector:
 
     def check_references(self) -> None:
         """Report references to keys no record has, and cycles (see `References.check_all`)."""
-        self.references.check_all(self.facts, self.stream)
+        self.references.check_all(self.by_kind, self.stream)
+
+    @property
+    def facts(self) -> list[Fact]:
+        """Every fact kept, kind by kind."""
+        return list(itertools.chain.from_iterable(self.by_kind.values()))
+
+    def sorted_facts(self) -> tuple[tuple[Fact, ...], Index]:
+        """The facts sorted by kind and key, and the fact set's index of them (`FactSet.index`).
+
+        A kind's facts are most often read in key order already: then they are only checked."""
+        by_kind: dict[str, tuple[Fact, ...]] = {}
+        by_key: dict[str, dict[str, Fact]] = {}
+        for kind in sorted(self.by_kind):
+            facts = self.by_kind[kind]
+            if not facts:
+                continue
+            keys: list[str] = list(map(_KEY_OF, facts))
+            ordered = sorted(keys)
+            if ordered != keys:
+                order = sorted(range(len(facts)), key=keys.__getitem__)  # stable, as sorting facts was
+                facts = [facts[at] for at in order]
+                keys = [keys[at] for at in order]
+            by_kind[kind] = tuple(facts)
+            index: dict[str, Fact] = {}
+            if len(set(keys)) == len(keys):
+                index = dict(zip(keys, facts, strict=True))
+            else:  # only ever with diagnostics: the first of each key, as FactSet would keep
+                for key, fact in zip(keys, facts, strict=True):
+                    index.setdefault(key, fact)
+            by_key[kind] = index
+        return tuple(itertools.chain.from_iterable(by_kind.values())), (by_kind, by_key)
 
     def add_record(self, record: RawRecord) -> None:
         """Add a record read elsewhere; its field places stand in for YAML places."""
@@ -115,6 +186,8 @@ class Collector:
         if key:
             seen = self.keys[model.kind]
             first = seen.get(key)
+            if type(first) is Fact:
+                first = first.location
             if first is None:
                 # a streamed record's place is not kept line by line: millions of them
                 seen[key] = location if consumer is None else self.file_place(location.path)
@@ -137,7 +210,7 @@ class Collector:
             self.per_file[location.path] = self.per_file.get(location.path, 0) + 1
             self.file_kinds.setdefault(location.path, model.kind)
             if consumer is None:
-                self.facts.append(Fact(record, location))
+                self.by_kind[model.kind].append(Fact(record, location))
             else:
                 consumer(record)
                 self.streamed[model.kind] = self.streamed.get(model.kind, 0) + 1

@@ -85,15 +85,16 @@ def _load(paths: Sequence[str | Path] | Inventory, stream: Mapping[str, Consumer
     collector.check_references()
     if collector.diagnostics:
         raise CheckerError(collector.diagnostics)
-    facts = sorted(collector.facts, key=lambda fact: (fact.record.kind, fact.record.key))
+    facts, index = collector.sorted_facts()
     return FactSet(
-        tuple(facts),
+        facts,
         _combined(per_file),
         tuple(sorted(files)),
         dict(sorted(collector.streamed.items())),
         supplied=supplied,
         files=_files_read(per_file, collector),
         ignored=tuple(inventory.ignored),
+        index=index,
     )
 
 
@@ -170,22 +171,23 @@ def load_records(
         if callable(records):
             if collector.diagnostics:
                 raise CheckerError(collector.diagnostics)
-            known = sorted(collector.facts, key=lambda fact: (fact.record.kind, fact.record.key))
-            records = records(FactSet(tuple(known), "", ()))
+            known, known_index = collector.sorted_facts()
+            records = records(FactSet(known, "", (), index=known_index))
         for record in records:
             collector.add_record(record)
         collector.incomplete.update(incomplete)
         collector.check_references()
         if collector.diagnostics:
             raise CheckerError(collector.diagnostics)
-        facts = sorted(collector.facts, key=lambda fact: (fact.record.kind, fact.record.key))
+        facts, index = collector.sorted_facts()
         return FactSet(
-            tuple(facts),
+            facts,
             _combined(per_file),
             tuple(sorted(given.values())),
             supplied=kinds,
             files=_files_read(per_file, collector, [str(path) for path in mappings]),
             ignored=(*ignored, *inventory.ignored),
+            index=index,
         )
     finally:
         if collecting:

@@ -9,6 +9,9 @@ could not be read whole is not checked: not all its keys are known.
 
 from __future__ import annotations
 
+import itertools
+import operator
+import typing
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -21,6 +24,8 @@ from facts.yamlsrc import Located, PathTuple
 
 __all__ = ["Check", "References"]
 
+_RECORD = operator.attrgetter("record")
+
 Check = tuple[ModelInfo, "dict[str, Any] | Record", str | None, str, int, Location, Located | None, int]
 """A record whose references are checked: model, the record (or its raw fields if it is invalid),
 key, name if it has no key, CSV row, place, YAML places and its index in the YAML list."""
@@ -31,7 +36,7 @@ class References:
 
     def __init__(
         self,
-        keys: Mapping[str, Mapping[str, Location]],
+        keys: Mapping[str, Mapping[str, object]],
         incomplete: Collection[str],
         diagnostics: list[Diagnostic],
     ) -> None:
@@ -40,7 +45,9 @@ class References:
         self.incomplete = incomplete
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.diagnostics = diagnostics
-        self.to_check: list[Check] = []
+        self.to_check: list[Check | Fact] = []
+        """Checks in the order records were read; a valid JSON Lines record read on the fast path
+        is its `Fact` alone (`check_of` makes its check when it is needed)."""
         self.hints: dict[tuple[str, str], str] = {}
         self.hint_budget = 5_000_000
         """Key comparisons left for did-you-mean on references (difflib over 300,000 keys is slow)."""
@@ -48,11 +55,37 @@ class References:
     def problem(self, location: Location, code: str, message: str, help: str = "") -> None:
         self.diagnostics.append(diagnostic(location, code, message, help))
 
-    def check_all(self, facts: list[Fact], streamed: Collection[str]) -> None:
+    def check_all(self, by_kind: Mapping[str, list[Fact]], streamed: Collection[str]) -> None:
         """Report every reference to a key that no record of the referred kind has, then every cycle.
 
         Kinds with a file that could not be read whole are skipped: not all their keys are known.
         """
+        if not self.all_known(by_kind):
+            self.check_each()
+        self.check_cycles(by_kind, streamed)
+
+    def all_known(self, by_kind: Mapping[str, list[Fact]]) -> bool:
+        """Whether every record to check was read on the fast path and names only keys that exist,
+        found with sets; if not, `check_each` goes through them one by one, in the order read."""
+        if set(map(type, self.to_check)) - {Fact}:
+            return False
+        for kind, model in MODEL_INFO.items():
+            facts = by_kind.get(kind)
+            if not facts or not model.references:
+                continue
+            records = list(map(_RECORD, facts))
+            for name, target, many in model.references:
+                if target in self.incomplete:
+                    continue
+                named = map(operator.attrgetter(name), records)
+                values = set(itertools.chain.from_iterable(named)) if many else set(named)
+                values.discard(None)
+                if not self.keys[target].keys() >= values:
+                    return False
+        return True
+
+    def check_each(self) -> None:
+        """Every record's references, one by one, in the order the records were read."""
         refs = {
             kind: [
                 (name, self.keys[target], many)
@@ -61,23 +94,31 @@ class References:
             ]
             for kind, model in MODEL_INFO.items()
         }
-        for check in self.to_check:
-            values = check[1]
-            if isinstance(values, dict):
-                self.check_raw(check, values)
-                continue
+        for item in self.to_check:
+            values: dict[str, Any] | Record
+            if type(item) is Fact:
+                values = item.record
+                check: Check | None = None
+            else:
+                check = typing.cast(Check, item)
+                values = check[1]
+                if isinstance(values, dict):
+                    self.check_raw(check, values)
+                    continue
             for name, keys, many in refs[values.kind]:
                 value = getattr(values, name)
                 if value is None:
                     continue
-                if many:
-                    if not all(key in keys for key in value):
-                        self.bad_reference(check, name, value)
-                elif value not in keys:
-                    self.bad_reference(check, name, value)
-        self.check_cycles(facts, streamed)
+                if (many and not all(key in keys for key in value)) or (not many and value not in keys):
+                    self.bad_reference(check or self.check_of(typing.cast(Fact, item)), name, value)
 
-    def check_cycles(self, facts: list[Fact], streamed: Collection[str]) -> None:
+    @staticmethod
+    def check_of(fact: Fact) -> Check:
+        """The check of a record read on the fast path (a JSON Lines line: no row, no YAML places)."""
+        model = MODEL_INFO[fact.record.kind]
+        return (model, fact.record, fact.record.key, model.kind, 0, fact.location, None, 0)
+
+    def check_cycles(self, by_kind: Mapping[str, list[Fact]], streamed: Collection[str]) -> None:
         """Report records that are their own ancestors through a field naming their own kind.
 
         A unit's `parent` is the unit above it: following parents must end at a unit without one.
@@ -87,7 +128,7 @@ class References:
             links = [name for name, target, many in model.references if target == kind and not many]
             if not links or kind in streamed:
                 continue
-            of_kind = {fact.record.key: fact for fact in facts if fact.record.kind == kind}
+            of_kind = {fact.record.key: fact for fact in by_kind.get(kind, ())}
             for name in links:
                 done: set[str] = set()
                 for start in of_kind:
