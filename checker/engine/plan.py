@@ -36,7 +36,7 @@ from typing import Any
 from checker.engine.evaluate import MATCHES_KEPT, holds, output_keys
 from checker.engine.flatten import NUMBER
 from checker.engine.prefilter import constant_test
-from checker.engine.ruleset import UNIT
+from checker.engine.ruleset import UNIT, position_tag
 from checker.language import expr as ex
 from checker.language.program import ORDERING, Comparison, CompiledPattern, CompiledRule, Pass
 
@@ -53,27 +53,38 @@ Match = tuple[int, ...]
 
 @dataclass
 class Unit:
-    """Matches to confirm, and the numbers of the facts they bind (each once), under one `~u` number."""
+    """Matches to confirm, and the numbers of the facts they bind, under one `~u` number."""
 
     number: int
-    facts: dict[int, None] = field(default_factory=dict)
-    """The numbers of the unit's facts, in the order first bound (a dict: each once, in order)."""
+    rule: int
+    """The index of the unit's rule in its pass (every unit is one rule's)."""
+    facts: dict[int, int] = field(default_factory=dict)
+    """Fact number -> the positions it is bound at in the unit's matches, as bits."""
     matches: dict[str, list[Match]] = field(default_factory=dict)
     """Rule id -> the planned matches of this unit."""
 
     def add(self, rule: str, match: Match) -> None:
         self.matches.setdefault(rule, []).append(match)
-        for number in match:
-            self.facts.setdefault(number)
+        for position, number in enumerate(match):
+            self.facts[number] = self.facts.get(number, 0) | (1 << position)
 
 
 @dataclass
 class Session:
-    """What one engine session asserts, and the matches it must give."""
+    """Units one engine session asserts together: numbers only; the facts are made when the session
+    runs (`Plan.facts`), in the worker, so no pass's sessions are ever held as facts at once."""
 
-    facts: list[Fact] = field(default_factory=list)
-    planned: dict[str, set[tuple[int, Match]]] = field(default_factory=dict)
-    """Rule id -> (unit, match) pairs the engine must find."""
+    units: list[Unit] = field(default_factory=list)
+    size: int = 0
+    """Facts the session asserts (a fact used by two units is given to each)."""
+
+    def planned(self) -> dict[str, set[tuple[int, Match]]]:
+        """Rule id -> (unit, match) pairs the engine must find."""
+        planned: dict[str, set[tuple[int, Match]]] = {}
+        for unit in self.units:
+            for rule, matches in unit.matches.items():
+                planned.setdefault(rule, set()).update((unit.number, match) for match in matches)
+        return planned
 
 
 @dataclass(frozen=True)
@@ -88,11 +99,30 @@ class Matches:
 
 @dataclass(frozen=True)
 class Plan:
-    """A pass's sessions, and each grouped rule's matches (their values are computed in the parent)."""
+    """A pass's sessions, each grouped rule's matches (their values are computed in the parent),
+    and the facts by number."""
 
     sessions: list[Session]
     grouped: dict[str, list[dict[str, Fact]]]
     """Rule id -> every match of a rule with `group`, bound name -> fact."""
+    by_number: Mapping[int, Fact]
+
+    def facts(self, session: Session, fields: frozenset[str] | None = None) -> list[Fact]:
+        """What the session asserts: each unit's facts (of `fields` only, when given), tagged with
+        the unit's number and with the positions each is bound at (`ruleset.position_tag`), so a
+        fact binds only the patterns it was planned for and the engine fires the planned matches,
+        not every combination of a unit's facts."""
+        made: list[Fact] = []
+        for unit in session.units:
+            for number, positions in sorted(unit.facts.items()):
+                fact = self.by_number[number]
+                given = dict(fact) if fields is None else {k: v for k, v in fact.items() if k in fields}
+                given[UNIT] = unit.number
+                for position in range(positions.bit_length()):
+                    if positions >> position & 1:
+                        given[position_tag(unit.rule, position)] = 1
+                made.append(given)
+        return made
 
 
 def plan_pass(
@@ -110,18 +140,18 @@ def match_pass(step: Pass, available: Mapping[str, Sequence[Fact]], constants: M
     """Every rule's kept matches, in units (the work of planning; it can run in a worker)."""
     units: list[Unit] = []
     grouped: dict[str, list[Match]] = {}
-    for rule in step.rules:
+    for index, rule in enumerate(step.rules):
         matcher = Matcher(rule, available, constants)
         if rule.group is not None:
             matches = list(matcher.matches())
             grouped[rule.id] = matches
             for start in range(0, len(matches), GROUP_SLICE):
-                unit = Unit(len(units))
+                unit = Unit(len(units), index)
                 for match in matches[start : start + GROUP_SLICE]:
                     unit.add(rule.id, match)
                 units.append(unit)
         else:
-            units += _result_units(rule, matcher, len(units))
+            units += _result_units(rule, index, matcher, len(units))
     return Matches(units, grouped)
 
 
@@ -136,10 +166,10 @@ def packed(step: Pass, matches: Matches, by_number: Mapping[int, Fact], session_
                 {name: by_number[number] for name, number in zip(names, match, strict=True)}
                 for match in matches.grouped[rule.id]
             ]
-    return Plan(_pack(matches.units, by_number, session_facts), grouped)
+    return Plan(_pack(matches.units, session_facts), grouped, by_number)
 
 
-def _result_units(rule: CompiledRule, matcher: Matcher, first: int) -> list[Unit]:
+def _result_units(rule: CompiledRule, index: int, matcher: Matcher, first: int) -> list[Unit]:
     """The units of a rule without `group`: one per result (so the engine cannot combine the facts of
     two results), except where that cannot matter. When the engine's own tests (constants and
     equality joins) are all the rule has, no `not:` and no comparison left for the adapter, every
@@ -165,24 +195,23 @@ def _result_units(rule: CompiledRule, matcher: Matcher, first: int) -> list[Unit
             ]
     units: list[Unit] = []
     for batch in batches:
-        unit = Unit(first + len(units))
+        unit = Unit(first + len(units), index)
         for match in batch:
             unit.add(rule.id, match)
         units.append(unit)
     return units
 
 
-def _pack(units: Sequence[Unit], by_number: Mapping[int, Fact], session_facts: int) -> list[Session]:
+def _pack(units: Sequence[Unit], session_facts: int) -> list[Session]:
     sessions: list[Session] = []
     current = Session()
     for unit in units:
-        if current.facts and len(current.facts) + len(unit.facts) > session_facts:
+        if current.units and current.size + len(unit.facts) > session_facts:
             sessions.append(current)
             current = Session()
-        current.facts += [{**by_number[number], UNIT: unit.number} for number in sorted(unit.facts)]
-        for rule, matches in unit.matches.items():
-            current.planned.setdefault(rule, set()).update((unit.number, match) for match in matches)
-    if current.facts:
+        current.units.append(unit)
+        current.size += len(unit.facts)
+    if current.units:
         sessions.append(current)
     return sessions
 

@@ -17,6 +17,13 @@ UNIT = "~u"
 """The unit field of the session plan (`checker.engine.plan.UNIT`): facts combine within a unit only."""
 
 
+def position_tag(rule: int, position: int) -> str:
+    """The field that says a fact of a session is planned at `position` of the pass's `rule`-th rule
+    (`checker.engine.plan.Plan.facts`): each pattern tests it, so a fact binds no pattern it was not
+    planned for, and a unit of one result and its ten matches fires ten times, not 110."""
+    return f"~r{rule}p{position}"
+
+
 def durable_ruleset(step: Pass) -> dict[str, dict[str, Any]]:
     """The pass as a durable-rules JSON ruleset, rule name -> {"all": [...]} (no actions yet).
 
@@ -25,10 +32,13 @@ def durable_ruleset(step: Pass) -> dict[str, dict[str, Any]]:
     Every pattern after the first is joined to the first on `~u`, so the engine combines the facts
     of one planned unit only."""
     rulesets = {}
-    for rule in step.rules:
+    for index, rule in enumerate(step.rules):
         first = rule.positive[0].name
         rulesets[rule.id] = {
-            "all": [_durable_pattern(p, None if i == 0 else first) for i, p in enumerate(rule.positive)]
+            "all": [
+                _durable_pattern(p, None if i == 0 else first, position_tag(index, i))
+                for i, p in enumerate(rule.positive)
+            ]
         }
     return rulesets
 
@@ -65,8 +75,9 @@ def engine_fields(definition: dict[str, dict[str, Any]]) -> frozenset[str]:
     return frozenset(fields)
 
 
-def _durable_pattern(pattern: CompiledPattern, first: str | None) -> dict[str, Any]:
+def _durable_pattern(pattern: CompiledPattern, first: str | None, tag: str) -> dict[str, Any]:
     terms: list[dict[str, Any]] = [{"kind": shadow(pattern.kind) if pattern.negated else pattern.kind}]
+    terms.append({tag: 1})
     for comparison in pattern.comparisons:
         if in_engine(comparison):
             terms.append(_durable_comparison(comparison, pattern.name))

@@ -221,9 +221,9 @@ def _run_engine_passes(
     def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
         current = planned[task.step]
         chunk = [current.plan.sessions[i] for i in task.partitions]
-        asserted = [[_given(fact, current.given) for fact in session.facts] for session in chunk]
+        asserted = [current.plan.facts(session, current.given) for session in chunk]
         matches, stats = engine.run_partitions(current.definition, asserted)
-        confirmed = _confirmed(current.step, chunk, matches, task.label)
+        confirmed = _confirmed(current.step, chunk, current.plan.by_number, matches, task.label)
         results: list[Output] = []
         for rule in current.step.rules:
             if rule.group is None:
@@ -248,39 +248,32 @@ def _run_engine_passes(
     return results, [sessions, len(done), asserted, salted]
 
 
-def _given(fact: engine.Fact, fields: frozenset[str]) -> engine.Fact:
-    """What the engine is given of a fact: the fields its ruleset reads, with the fact's number
-    and unit (the rest of the fact is taken back from the plan when a match is confirmed)."""
-    return {name: value for name, value in fact.items() if name in fields}
-
-
 def _confirmed(
-    step: Pass, chunk: Sequence[Session], matches: engine.Matches, label: str
+    step: Pass,
+    chunk: Sequence[Session],
+    by_number: Mapping[int, engine.Fact],
+    matches: engine.Matches,
+    label: str,
 ) -> dict[str, list[dict[str, engine.Fact]]]:
     """The planned matches the engine found, per rule, bound to the planned facts (the engine was
     given only the fields it reads); a planned match it did not find is an error (durable-rules
     lost matches now and then, pitfall 12: never let that pass as "no finding")."""
     kept: dict[str, list[dict[str, engine.Fact]]] = {}
-    planned_facts = [{(fact[UNIT], fact[NUMBER]): fact for fact in session.facts} for session in chunk]
+    planned_in = [session.planned() for session in chunk]
     for rule in step.rules:
         names = [p.name for p in rule.positive]
         found: set[tuple[int, tuple[int, Match]]] = set()
         for index, bound in matches[rule.id]:
             numbers = tuple(int(bound[name][NUMBER]) for name in names)
             found.add((index, (int(bound[names[0]][UNIT]), numbers)))
-        for index, session in enumerate(chunk):
-            planned_here = session.planned.get(rule.id, ())
-            if not planned_here:
-                continue
-            facts = planned_facts[index]
-            for planned in sorted(planned_here):
+        for index, planned_here in enumerate(planned_in):
+            for planned in sorted(planned_here.get(rule.id, ())):
                 if (index, planned) not in found:
                     raise EngineError(
                         f"the engine lost a match of {rule.id} in {label}, session {index}: facts "
                         f"{planned[1]} of unit {planned[0]} were planned and not matched (pitfall 12)"
                     )
-                unit, numbers = planned
-                bound = {name: facts[(unit, number)] for name, number in zip(names, numbers, strict=True)}
+                bound = {name: by_number[number] for name, number in zip(names, planned[1], strict=True)}
                 kept.setdefault(rule.id, []).append(bound)
     return kept
 
@@ -288,18 +281,17 @@ def _confirmed(
 def _tasks(number: int, step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
     """Runs of sessions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
     each, and at least two tasks per worker when there are enough sessions, so both cores work."""
-    total = sum(len(session.facts) for session in sessions)
+    total = sum(session.size for session in sessions)
     limit = max(1, min(MAX_FACTS_PER_TASK, -(-total // (2 * max(1, jobs)))))
     tasks: list[_Task] = []
     current: list[int] = []
     size = 0
     for index, session in enumerate(sessions):
-        facts = session.facts
-        if current and (len(current) >= engine.MAX_SIDS or size + len(facts) > limit):
+        if current and (len(current) >= engine.MAX_SIDS or size + session.size > limit):
             tasks.append(_task(number, step, current))
             current, size = [], 0
         current.append(index)
-        size += len(facts)
+        size += session.size
     if current:
         tasks.append(_task(number, step, current))
     return tasks

@@ -22,8 +22,8 @@ from durable import engine as durable
 from checker.engine import adapter as engine
 from checker.engine.evaluate import outputs_for
 from checker.engine.flatten import NUMBER, engine_facts
-from checker.engine.plan import Session, plan_pass
-from checker.engine.ruleset import durable_ruleset
+from checker.engine.plan import Session, Unit, plan_pass
+from checker.engine.ruleset import durable_ruleset, position_tag
 from checker.engine.run import RunOptions, run
 from checker.engine.workers import run_tasks
 from checker.errors import CheckerError, EngineError
@@ -104,8 +104,9 @@ def test_2_partitions_keep_sessions_small(tmp_path: Path) -> None:
     step = compile_folder(folder).passes[0]
     facts = {"problem": [{"kind": "problem", "key": f"P-{n}", "status": "assigned"} for n in range(10_000)]}
     numbered = {"problem": [{**fact, NUMBER: n} for n, fact in enumerate(facts["problem"])]}
-    sessions = plan_pass(step, numbered, {"as_of": 0, "params": {}}, session_facts=2_000).sessions
-    assert [len(session.facts) for session in sessions] == [2_000] * 5
+    plan = plan_pass(step, numbered, {"as_of": 0, "params": {}}, session_facts=2_000)
+    assert [len(plan.facts(session)) for session in plan.sessions] == [2_000] * 5
+    assert [session.size for session in plan.sessions] == [2_000] * 5
 
 
 # 3 -------------------------------------------------------------------------------------------------
@@ -120,10 +121,13 @@ def test_3_joins_are_on_key_fields_and_match(tmp_path: Path) -> None:
     definition = durable_ruleset(step)
     assert {"key": {"p": "assignee"}} in definition["X-JOIN"]["all"][1]["u"]["$and"]
     assert '"id"' not in json.dumps(definition)
-    facts = [  # one planned unit (`~u`): the patterns after the first are joined to it (checker.engine.plan)
-        {"kind": "unit", "key": "U-1", "~u": 0},
-        {"kind": "problem", "key": "P-1", "status": "assigned", "assignee": "U-1", "~u": 0},
-        {"kind": "problem", "key": "P-2", "status": "assigned", "assignee": "U-2", "~u": 0},
+    # one planned unit (`~u`): the patterns after the first are joined to it, and each fact is tagged
+    # with the positions it is planned at (checker.engine.plan)
+    first, second = position_tag(0, 0), position_tag(0, 1)
+    facts = [
+        {"kind": "unit", "key": "U-1", "~u": 0, second: 1},
+        {"kind": "problem", "key": "P-1", "status": "assigned", "assignee": "U-1", "~u": 0, first: 1},
+        {"kind": "problem", "key": "P-2", "status": "assigned", "assignee": "U-2", "~u": 0, first: 1},
     ]
     matches, _ = engine.run_partitions(definition, [facts])
     assert [(m["p"]["key"], m["u"]["key"]) for _, m in matches["X-JOIN"]] == [("P-1", "U-1")]
@@ -233,10 +237,11 @@ def test_6_each_run_has_its_own_host_and_ruleset() -> None:
 def test_7_arithmetic_on_the_left_is_moved_right_and_folded(tmp_path: Path) -> None:
     when = [{"bind": "p", "fact": "problem", "test": ["$as_of - $p.deadline > 30"]}]
     step = compile_folder(write_rules(tmp_path / "rules", rule("X-ARITH", when))).passes[0]
-    condition = durable_ruleset(step)["X-ARITH"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(step)["X-ARITH"]["all"][0]["p"]["$and"][2]
     as_of = (AS_OF - dt.date(1970, 1, 1)).days
     assert condition == {"$lt": {"deadline": as_of - 30}}
-    facts = [{"kind": "problem", "key": k, "deadline": as_of - d} for k, d in (("A", 30), ("B", 31))]
+    tag = position_tag(0, 0)
+    facts = [{"kind": "problem", "key": k, "deadline": as_of - d, tag: 1} for k, d in (("A", 30), ("B", 31))]
     matches, _ = engine.run_partitions(durable_ruleset(step), [facts])
     assert [m["p"]["key"] for _, m in matches["X-ARITH"]] == ["B"]
 
@@ -356,10 +361,11 @@ def test_12_negation_is_decided_outside_the_engine(tmp_path: Path) -> None:
     }
     for n, fact in enumerate(fact for kind in sorted(facts) for fact in facts[kind]):
         fact[NUMBER] = n
-    (session,) = plan_pass(step, facts, {"as_of": 0, "params": {}}).sessions
+    plan = plan_pass(step, facts, {"as_of": 0, "params": {}})
+    (session,) = plan.sessions
     # the plan decides the `not:`: P-1 has an interview of U-1 held on day 12, so it is not planned
-    assert sorted(f["key"] for f in session.facts) == ["P-2", "P-3", "P-4"]
-    matches, _ = engine.run_partitions(durable_ruleset(step), [session.facts])
+    assert sorted(f["key"] for f in plan.facts(session)) == ["P-2", "P-3", "P-4"]
+    matches, _ = engine.run_partitions(durable_ruleset(step), [plan.facts(session)])
     assert sorted(m["p"]["key"] for _, m in matches["X-NEG"]) == ["P-2", "P-3", "P-4"]
     outputs = outputs_for(program.rules[0], [m for _, m in matches["X-NEG"]], program)
     assert sorted(o.fields["subject"] for o in outputs if o.kind == "finding") == ["P-2", "P-3", "P-4"]
@@ -390,9 +396,9 @@ def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores
     from checker.engine.run import _tasks
 
     step = compile_rules(load_rules(RULES), AS_OF).passes[1]
-    partitions = [Session([{"kind": "problem", "key": f"P-{n}"}]) for n in range(1_300)]
+    partitions = [Session([Unit(n, 0, {n: 1})], 1) for n in range(1_300)]
     tasks = _tasks(0, step, partitions, jobs=1)
     assert all(len(task.partitions) <= engine.MAX_SIDS for task in tasks)
     assert sorted(i for task in tasks for i in task.partitions) == list(range(1_300))
-    few = [Session([{"kind": "problem", "key": f"P-{n}"}] * 10) for n in range(8)]
+    few = [Session([Unit(n, 0, dict.fromkeys(range(10 * n, 10 * n + 10), 1))], 10) for n in range(8)]
     assert len(_tasks(0, step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers

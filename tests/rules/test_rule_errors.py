@@ -112,7 +112,7 @@ def test_a_written_date_compiles_to_a_day_number(tmp_path: Path) -> None:
         ),
     )
     program = compile_rules(load_rules(tmp_path), AS_OF)
-    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][2]
     assert condition == {"$lt": {"deadline": (dt.date(2026, 12, 1) - dt.date(1970, 1, 1)).days}}
 
 
@@ -120,7 +120,7 @@ def test_or_missing_also_accepts_an_absent_field(tmp_path: Path) -> None:
     where = "where: {deadline: {gte: $as_of, or_missing: true}}"
     write(tmp_path, "X-RULE", RULE.format(id="X-RULE").replace("fact: problem}", f"fact: problem, {where}}}"))
     program = compile_rules(load_rules(tmp_path), AS_OF)
-    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][1]
+    condition = durable_ruleset(program.passes[0])["X-RULE"]["all"][0]["p"]["$and"][2]
     assert condition["$or"][0] == {"$nex": {"deadline": 1}}
 
 
