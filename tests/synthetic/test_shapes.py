@@ -84,7 +84,7 @@ def test_dense_is_few_waterbodies_and_categories(crowded: dict[str, tuple[Path, 
     assert len({p["waterbody"] for p in problems}) == 20
     assert len({p["category"] for p in problems}) == 7
     per_unit = Counter(p["assignee"] for p in problems if p.get("assignee"))
-    assert max(per_unit.values()) >= 100
+    assert max(per_unit.values()) >= 50
     assert generated.expected["RECT-RECURRENCE"] > 0.3 * generated.counts["problem"]
 
 
@@ -107,7 +107,7 @@ def test_dense_data_holds_the_recurrence_windows_edges(crowded: dict[str, tuple[
             gaps[gap] += signed + gap in days
         many += sum(signed < d <= signed + WINDOW for d in days) > 10
     assert all(gaps[gap] > 10 for gap in (0, WINDOW, WINDOW + 1)), gaps
-    assert many > 100  # more candidates than a result keeps (MATCHES_KEPT)
+    assert many > 20  # more candidates than a result keeps (MATCHES_KEPT)
 
 
 def test_adversarial_is_shaped_to_hurt_a_join(crowded: dict[str, tuple[Path, Generated]]) -> None:
