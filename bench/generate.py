@@ -3,7 +3,8 @@
     python -m bench.generate --scale small --seed 1 --as-of 2026-11-26 --output DIR
     python -m bench.generate --problems 10000 --seed 1 --output DIR
 
-`--scale` is one of `facts.synthetic.SCALES` (small, district, city); `--problems N` sizes the city for
+`--scale` is one of `facts.synthetic.SCALES` (small, district, million, city, and the crowded
+dense, adversarial and their -small twins); `--problems N` sizes the city for
 N problems instead (about one waterbody per six problems). Prints the records written per kind, the
 findings per planned rule (facts.synthetic.FINDING_RULES) a scan with the bundled rules reports, the
 time taken and the peak memory. The same seed always gives the same bytes.

@@ -127,12 +127,13 @@ def _findings(facts: FactSet, as_of: dt.date, params: Mapping[str, Any]) -> set[
     window = dt.timedelta(days=int(params["recurrence_window_days"]))
     suspects: dict[str, str] = {}
     """closed problem key -> its assignee: the derived `suspected_false_rectification`."""
+    for dates in found_on.values():
+        dates.sort()  # once per (waterbody, category): a crowded one holds tens of thousands
     for p in closed:
         assert p.signed_off_on is not None and p.assignee is not None
         dates = found_on[(p.waterbody, p.category)]
         if len(dates) == 1:
             continue  # only itself
-        dates.sort()
         after = bisect.bisect_right(dates, p.signed_off_on)
         if after < len(dates) and dates[after] <= p.signed_off_on + window:
             found.add(("RECT-RECURRENCE", p.key))

@@ -23,6 +23,23 @@ document rules (rules/office, rules/records) report nothing. The city has no com
 (UNMODELLED_KINDS), and the rules listed in UNPLANNED_RULES (the office, records, complaint, matter and
 supervision rules) run on it too and may report findings that are not planned (a vacant post, a
 deadline due soon ...). See `ledger`, `world`, `patrols` and `documents` for the plan.
+
+Scales (SCALES; records with seed 1 as of 2026-11-26):
+
+    small              2,000 problems        8,073 records    tests
+    district          30,000 problems      234,524 records
+    million          125,000 problems    1,000,922 records    the reliability oracle's size
+    city             300,000 problems    2,386,988 records    the Shanghai office's year
+    dense-small        2,000 problems        2,861 records    on 20 waterbodies, 7 categories (tests)
+    dense            200,000 problems      200,865 records    on 20 waterbodies, 7 categories
+    adversarial-small  2,000 problems       18,554 records    a fifth on one waterbody (tests)
+    adversarial      200,000 problems      409,618 records    half on one waterbody
+
+The last four are crowded ledgers (`shapes`): legal, shaped to strain a join engine (one waterbody
+holding a large share of the problems, all signed off and recurring; one unit rectifying a huge
+number; one village chief on many waterbodies; thousands of patrols on one post; a long chain of
+tenures), and exact all the same: their recurrences are counted once every problem is placed
+rather than planned pair by pair.
 """
 
 from facts.synthetic.generator import (

@@ -12,18 +12,47 @@ from facts.synthetic.ledger import build_ledger
 from facts.synthetic.params import PARAMS_FILE, SyntheticError, load_params
 from facts.synthetic.patrols import PATROL_RULES, write_patrols
 from facts.synthetic.rows import write_jsonl
-from facts.synthetic.world import Scale, build_world
+from facts.synthetic.shapes import add_post_patrols, build_crowded_ledger, busy_chief, reshape_world
+from facts.synthetic.world import Scale, Shape, build_world
 
 SCALES: dict[str, Scale] = {
     "small": Scale(problems=2_000, waterbodies=160, lower_offices=18),
     "district": Scale(problems=30_000, waterbodies=4_900, lower_offices=70),
     "million": Scale(problems=125_000, waterbodies=21_000, lower_offices=110),
     "city": Scale(problems=300_000, waterbodies=50_000, lower_offices=215),
+    "dense-small": Scale(2_000, 20, 16, Shape(problem_waters=20, categories=7)),
+    "dense": Scale(200_000, 20, 16, Shape(problem_waters=20, categories=7)),
+    "adversarial-small": Scale(
+        2_000,
+        300,
+        20,
+        Shape(None, 7, hot_share=0.2, hot_unit_share=0.3, chief_waters=60, post_patrols=400, tenure_chain=40),
+    ),
+    "adversarial": Scale(
+        200_000,
+        3_000,
+        60,
+        Shape(
+            None,
+            7,
+            hot_share=0.5,
+            hot_unit_share=0.3,
+            chief_waters=1_000,
+            post_patrols=20_000,
+            tenure_chain=400,
+        ),
+    ),
 }
 """Named sizes: `small` for tests (2,000 problems, about 5,700 patrols); `district` (30,000
 problems, about 200,000 patrols); `million`, the reliability oracle's size (1,000,922 records
 with seed 1: 125,000 problems, about 844,000 patrols); `city`, the Shanghai office's year (about
-25,000 chiefs, 50,000 waterbodies, 300,000 problems and 2,000,000 patrols)."""
+25,000 chiefs, 50,000 waterbodies, 300,000 problems and 2,000,000 patrols). Crowded, legal ledgers
+(`shapes`, every finding still exact): `dense` puts 200,000 problems on 20 waterbodies (of the 26
+the smallest city has) and 7 categories; `adversarial` puts half of its 200,000 problems on one
+village waterbody, all signed off, rectified with 30 % of the rest by one city member unit, gives a
+village chief 1,000 more waterbodies, one of their posts 20,000 more patrols and one waterbody 400
+former chiefs in a row; `dense-small` and `adversarial-small` are the same shapes in seconds, for
+tests."""
 
 FILES = {
     "waterbody": "waterbodies.jsonl",
@@ -159,7 +188,14 @@ def generate(
     rule_params = load_params(params)
     day = as_of.toordinal()
     world = build_world(random.Random(f"{seed}/world"), size, rule_params, day)
-    ledger = build_ledger(random.Random(f"{seed}/ledger"), world, size.problems, rule_params, day)
+    shape = size.shape
+    if shape is None:
+        ledger = build_ledger(random.Random(f"{seed}/ledger"), world, size.problems, rule_params, day)
+    else:
+        world = reshape_world(random.Random(f"{seed}/shape"), world, shape, day)
+        ledger = build_crowded_ledger(
+            random.Random(f"{seed}/ledger"), world, size.problems, rule_params, day, shape
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {
         "waterbody": write_jsonl(out_dir / FILES["waterbody"], world.waterbodies),
@@ -177,6 +213,15 @@ def generate(
         day,
     )
     counts["patrol"] = patrols.patrols
+    busy = busy_chief(world, shape) if shape is not None else None
+    if shape is not None and busy is not None:
+        counts["patrol"] += add_post_patrols(
+            out_dir / FILES["patrol"],
+            random.Random(f"{seed}/busy"),
+            busy,
+            shape.post_patrols,
+            patrols.patrols + 1,
+        )
     documents = build_documents(random.Random(f"{seed}/documents"), world, rule_params, day)
     counts["document"] = write_jsonl(out_dir / FILES["document"], documents)
     expected = {rule: {**ledger.expected, **patrols.findings}[rule] for rule in FINDING_RULES}

@@ -105,21 +105,29 @@ def build_ledger(rng: random.Random, world: World, count: int, params: RuleParam
         if draft.assignee is not None:
             by_unit[draft.assignee].append(draft)
     units = [unit.key for unit in world.units if unit.key in by_unit]
-    labels = shuffled_labels(rng, len(units), [(p, quota(len(units), s)) for p, s in PROFILES], "steady")
-    profiles = dict(zip(units, labels, strict=True))
-    for unit in units:
-        profiles[unit] = plan_lives(rng, by_unit[unit], profiles[unit], params)
+    profiles = plan_units(rng, units, by_unit, params)
     Placer(rng, params, as_of).place(drafts)
     width = key_width(len(drafts), 6)
     for number, draft in enumerate(sorted(drafts, key=lambda d: (d.found, d.index)), start=1):
         draft.key = f"P-{number:0{width}d}"
     interviews = hold_interviews(rng, units, by_unit, profiles, params, as_of)
     expected, derived = tally(world, drafts, interviews, by_unit, units, missed, params, as_of)
-    problems = [_row(rng, draft) for draft in sorted(drafts, key=lambda d: d.key)]
+    problems = [problem_row(rng, draft) for draft in sorted(drafts, key=lambda d: d.key)]
     return Ledger(problems, interviews, expected, derived)
 
 
 # --- 3. lives ----------------------------------------------------------------------------------------
+
+
+def plan_units(
+    rng: random.Random, units: list[str], by_unit: dict[str, list[Draft]], params: RuleParams
+) -> dict[str, str]:
+    """A profile per unit (due, interviewed, steady, by PROFILES' shares), and its problems' lives."""
+    labels = shuffled_labels(rng, len(units), [(p, quota(len(units), s)) for p, s in PROFILES], "steady")
+    profiles = dict(zip(units, labels, strict=True))
+    for unit in units:
+        profiles[unit] = plan_lives(rng, by_unit[unit], profiles[unit], params)
+    return profiles
 
 
 def plan_lives(rng: random.Random, items: list[Draft], profile: str, params: RuleParams) -> str:
@@ -147,7 +155,7 @@ def plan_lives(rng: random.Random, items: list[Draft], profile: str, params: Rul
     return profile
 
 
-def _row(rng: random.Random, draft: Draft) -> ProblemRow:
+def problem_row(rng: random.Random, draft: Draft) -> ProblemRow:
     """The record: status by life, a source, and a rectification target for most assigned problems."""
     life = draft.life
     if life == "registered":

@@ -52,6 +52,15 @@ class Placer:
         for draft in rest:
             self._place(draft, self._dates)
 
+    def place_freely(self, drafts: list[Draft], categories: int) -> None:
+        """Date each draft by its life, in the order given, and draw its category among the first
+        `categories` by weight, whatever recurrences that makes (`shapes` counts them afterwards)."""
+        kinds = names.CATEGORY_NAMES[:categories]
+        weights = names.CATEGORY_CUM_WEIGHTS[:categories]
+        for draft in drafts:
+            self._dates(draft, True)
+            self._add(draft, pick(self.rng, kinds, weights))
+
     def _place_pair(self, closed: Draft, again: Draft) -> None:
         """A signed-off problem and its recurrence, placed together: both must fit their slot."""
         rng = self.rng

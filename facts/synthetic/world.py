@@ -37,6 +37,26 @@ _URBAN = frozenset(d.name for d in names.DISTRICTS if d.weight <= 2)
 
 
 @dataclass(frozen=True)
+class Shape:
+    """How a crowded ledger is shaped (`facts.synthetic.shapes`): the dense and adversarial scales."""
+
+    problem_waters: int | None
+    """Waterbodies the problems sit on (None: all of them)."""
+    categories: int
+    """Problem categories used (the first of `names.CATEGORIES`, by weight)."""
+    hot_share: float = 0.0
+    """Share of the problems on one waterbody, every one of its problems signed off."""
+    hot_unit_share: float = 0.0
+    """Share of the other assigned problems a city member unit rectifies (besides all the hot ones)."""
+    chief_waters: int = 0
+    """Village waterbodies one long-serving village chief holds besides their own."""
+    post_patrols: int = 0
+    """Extra patrols on one post of that chief (before its last patrol, so nothing it finds changes)."""
+    tenure_chain: int = 0
+    """Former chiefs, one after another, of one village waterbody before its present chief."""
+
+
+@dataclass(frozen=True)
 class Scale:
     """How big a city to build."""
 
@@ -44,6 +64,8 @@ class Scale:
     waterbodies: int
     lower_offices: int
     """Town and subdistrict river chief offices (Shanghai has about 215)."""
+    shape: Shape | None = None
+    """None: the usual spread (`ledger`); otherwise a crowded ledger (`shapes`)."""
 
     @classmethod
     def for_problems(cls, problems: int) -> Scale:
