@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,15 +180,15 @@ def _result_units(rule: CompiledRule, index: int, matcher: Matcher, first: int) 
     kept = list(matcher.first_matches())
     sliced = not rule.residual and not any(p.negated for p in rule.patterns)
     batches: list[list[Match]] = []
-    if not sliced:
-        batches = [matches for matches, _ in kept]
+    if not sliced:  # a finding and the fact derived with it have the same matches: one unit for both
+        batches = [list(matches) for matches in dict.fromkeys(tuple(matches) for matches, _ in kept)]
     else:
         by_value: dict[Any, list[tuple[list[Match], bool]]] = {}
         for matches, capped in kept:
             by_value.setdefault(matcher.joined_value(matches[0]), []).append((matches, capped))
         for _, results in sorted(by_value.items(), key=lambda item: repr(item[0])):
             if any(capped for _, capped in results):
-                batches += [matches for matches, _ in results]
+                batches += [list(m) for m in dict.fromkeys(tuple(matches) for matches, _ in results)]
                 continue
             together = sorted({match for matches, _ in results for match in matches})
             batches += [
@@ -234,6 +235,8 @@ class _Step:
     missing: dict[tuple[Any, ...], list[Fact]] = field(default_factory=dict)
     """For `ranged`: the candidates without the field (they pass only with `or_missing`)."""
     sorted_values: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+    orders: dict[tuple[Any, ...], list[tuple[tuple[str, int], int]]] = field(default_factory=dict)
+    """For `ranged`: each candidate's order by key, and its place in the bucket (sorted by value)."""
 
 
 class Matcher:
@@ -260,6 +263,7 @@ class Matcher:
             if step.ranged is not None:
                 for value, bucket in step.index.items():
                     step.sorted_values[value] = [fact[step.ranged.field] for fact in bucket]
+                    step.orders[value] = [(_order(fact), place) for place, fact in enumerate(bucket)]
             self.steps.append(step)
         assert names == {s.pattern.name for s in self.steps}
         self.absences = [_Absence(p, available) for p in rule.patterns if p.negated]
@@ -334,6 +338,7 @@ class Matcher:
         bucket = step.index.get(values, [])
         sorted_values = step.sorted_values.get(values, [])
         limit = ex.evaluate(comparison.value, env)
+        ranged: list[tuple[tuple[str, int], int]] = []
         if limit is not None:
             low, high = 0, len(bucket)
             if comparison.op == "gt":
@@ -344,9 +349,16 @@ class Matcher:
                 high = bisect.bisect_left(sorted_values, limit)
             else:
                 high = bisect.bisect_right(sorted_values, limit)
-            yield from sorted(bucket[low:high], key=_order)
-        if comparison.or_missing:
-            yield from step.missing.get(values, ())
+            ranged = step.orders.get(values, [])[low:high]
+        missing = step.missing.get(values, []) if comparison.or_missing else []
+        if missing:  # rare: the candidates without the field pass too, in the same order of keys
+            yield from sorted([bucket[place] for _, place in ranged] + missing, key=_order)
+            return
+        # the range's candidates in the order of their keys, as many as are asked for: a heap (a
+        # crowded waterbody's range holds hundreds of candidates; a result keeps its first ten)
+        heapq.heapify(ranged)
+        while ranged:
+            yield bucket[heapq.heappop(ranged)[1]]
 
     def joined_value(self, match: Match) -> tuple[Any, ...]:
         """The value the rule's patterns share (its partition scheme), read on the match's first fact."""
@@ -358,13 +370,14 @@ class Matcher:
     def first_matches(self) -> Iterator[tuple[list[Match], bool]]:
         """For each result the rule produces (a finding, a derived fact), its first `MATCHES_KEPT`
         matches by the keys of their facts, in that order, and whether it had more."""
+        if self._keyed_by_first():
+            yield from self._first_matches_by_first()
+            return
         kept: dict[tuple[str, str], list[tuple[_Reversed, Match]]] = {}
         counts: dict[tuple[str, str], int] = {}
         for match in self.matches():
-            facts = self.facts_of(match)
-            bound = {step.pattern.name: fact for step, fact in zip(self.steps, facts, strict=True)}
-            entry = (_Reversed(tuple(_order(fact) for fact in facts)), match)
-            for key in output_keys(self.rule, {**self.constants, **bound}, bound):
+            entry = (_Reversed(tuple(_order(fact) for fact in self.facts_of(match))), match)
+            for key in self._keys(match):
                 counts[key] = counts.get(key, 0) + 1
                 heap = kept.setdefault(key, [])  # the largest order kept is on top
                 if len(heap) < MATCHES_KEPT:
@@ -373,6 +386,44 @@ class Matcher:
                     heapq.heapreplace(heap, entry)
         for key in sorted(kept):
             yield [match for _, match in sorted(kept[key], reverse=True)], counts[key] > MATCHES_KEPT
+
+    def _keys(self, match: Match) -> list[tuple[str, str]]:
+        facts = self.facts_of(match)
+        bound = {step.pattern.name: fact for step, fact in zip(self.steps, facts, strict=True)}
+        return output_keys(self.rule, {**self.constants, **bound}, bound)
+
+    def _keyed_by_first(self) -> bool:
+        """Whether what the rule produces is named by its first pattern's fact alone (a finding about
+        `$closed.key`, a fact derived with `key: $closed.key`): its matches then come to it in order,
+        first fact by first fact, and each first fact's need not be enumerated beyond eleven."""
+        rule = self.rule
+        if rule.derive_kind is not None and rule.derive_key is None:
+            return False  # keyed by every fact matched
+        parts = [*(rule.subject or ()), *([rule.derive_key] if rule.derive_key is not None else [])]
+        first = self.steps[0].pattern.name
+        return all(ref.root in (first, "as_of", "params") for part in parts for ref in ex.refs(part))
+
+    def _first_matches_by_first(self) -> Iterator[tuple[list[Match], bool]]:
+        kept: dict[tuple[str, str], list[Match]] = {}
+        capped: set[tuple[str, str]] = set()
+        for fact in self.steps[0].index.get((), []):  # the first pattern joins nothing: one bucket, by key
+            matches = self._bind_from(fact)
+            for match in itertools.islice(matches, MATCHES_KEPT + 1):
+                for key in self._keys(match):
+                    if len(kept.setdefault(key, [])) < MATCHES_KEPT:
+                        kept[key].append(match)
+                    else:
+                        capped.add(key)
+        for key in sorted(kept):
+            yield kept[key], key in capped
+
+    def _bind_from(self, fact: Fact) -> Iterator[Match]:
+        """The matches whose first fact is `fact`, in order."""
+        step = self.steps[0]
+        env = {**self.constants, step.pattern.name: fact}
+        if not all(_holds(fact, c, env) for c in step.checks):
+            return
+        yield from self._bind(1, {step.pattern.name: fact}, [fact[NUMBER]])
 
 
 class _Absence:
