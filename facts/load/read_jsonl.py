@@ -105,6 +105,18 @@ def _read_fast(
     facts = collector.by_kind[model.kind]
     to_check = collector.references.to_check if model.references else None
     kept = 0
+    # a streamed kind's records (two million patrols) go to the consumer here when their key is new
+    # and every key they name is known, found with sets; anything else takes `add_fast`, which
+    # reports it exactly
+    consumer = collector.stream.get(model.kind)
+    place = collector.file_place(path) if consumer is not None else None
+    named = [
+        (name, collector.keys[target], many)
+        for name, target, many in model.references
+        if target not in collector.incomplete
+    ]
+    partial = len(named) < len(model.references)
+    streamed = 0
     number = 0
     carry = b""
     first = True
@@ -131,6 +143,17 @@ def _read_fast(
                 if record is None:
                     pass
                 elif not keep:
+                    if (
+                        consumer is not None
+                        and place is not None
+                        and not partial
+                        and record.key not in seen
+                        and _names_known(record, named)
+                    ):
+                        seen[record.key] = place
+                        consumer(record)
+                        streamed += 1
+                        continue
                     if add_fast(model, record, path, number):
                         continue
                 elif record.key not in seen:
@@ -147,10 +170,28 @@ def _read_fast(
                 raise Undecodable(0, 0) from None
             complete &= _read_line(collector, path, model, number, text)
         if final:
+            if streamed:
+                collector.per_file[path] = collector.per_file.get(path, 0) + streamed
+                collector.file_kinds.setdefault(path, model.kind)
+                collector.streamed[model.kind] = collector.streamed.get(model.kind, 0) + streamed
             if kept:
                 collector.per_file[path] = collector.per_file.get(path, 0) + kept
                 collector.file_kinds.setdefault(path, model.kind)
             return complete
+
+
+def _names_known(record: typing.Any, named: list[tuple[str, typing.Any, bool]]) -> bool:
+    """Whether every key the record names is one read already (a missing value names nothing)."""
+    for name, keys, many in named:
+        value = getattr(record, name)
+        if value is None:
+            continue
+        if many:
+            if not all(key in keys for key in value):
+                return False
+        elif value not in keys:
+            return False
+    return True
 
 
 def _read_lines(collector: Collector, path: str, lines: Iterable[str], model: ModelInfo) -> bool:

@@ -158,3 +158,43 @@ def test_other_kinds_with_bad_fields(tmp_path: Path, monkeypatch: pytest.MonkeyP
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         )
     assert isinstance(_same([folder], monkeypatch), FactSet)
+
+
+def _streamed(paths: list[Path], fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
+    """Load with patrols streamed to a consumer (as a scan does when rules only count them)."""
+    given: list[str] = []
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(Collector, "fast_builder", lambda self, kind: None)
+        try:
+            facts = load_facts(paths, {"patrol": lambda record: given.append(record.key)})
+            return (facts.digest, facts.files, facts.streamed, len(facts)), given
+        except CheckerError as error:
+            return [d.render() for d in error.diagnostics], given
+
+
+def test_streamed_records_are_given_and_counted_as_the_exact_path_gives_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate("small", 1, tmp_path, dt.date(2026, 11, 26))
+    fast, exact = _streamed([tmp_path], True, monkeypatch), _streamed([tmp_path], False, monkeypatch)
+    assert fast == exact
+    assert len(fast[1]) > 5_000
+
+
+def test_a_streamed_record_naming_an_unknown_key_or_seen_twice_is_reported_as_the_exact_path_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate("small", 1, tmp_path, dt.date(2026, 11, 26))
+    patrols = tmp_path / "patrols.jsonl"
+    lines = patrols.read_text(encoding="utf-8").splitlines()
+    unknown = json.loads(lines[3])
+    unknown["chief"] = "C-NOBODY"
+    lines[3] = json.dumps(unknown, ensure_ascii=False)
+    lines.append(lines[5])  # a key seen twice
+    patrols.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, exact = _streamed([tmp_path], True, monkeypatch), _streamed([tmp_path], False, monkeypatch)
+    assert fast == exact
+    errors = fast[0]
+    assert any("C-NOBODY" in error for error in errors)
+    assert any("fact-duplicate-key" in error for error in errors)
