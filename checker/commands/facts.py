@@ -27,12 +27,16 @@ def demo_group() -> None:
 @demo_group.command("generate")
 @click.option(
     "--scale",
-    type=click.Choice(["small", "district", "million", "city"]),
+    type=click.Choice(
+        ["small", "district", "million", "city", "dense-small", "dense", "adversarial-small", "adversarial"]
+    ),  # facts.synthetic.SCALES (tests/bench/test_generate.py checks every one is offered)
     default="small",
     show_default=True,
     help="small: 2,000 problems; district: 30,000 problems, 200,000 patrols; million: 1,000,922 records; "
-    "city: 300,000 problems, "
-    "2 million patrols, 50,000 waterbodies, 25,000 chiefs.",
+    "city: 300,000 problems, 2 million patrols, 50,000 waterbodies, 25,000 chiefs; "
+    "dense: 200,000 problems on 20 waterbodies; adversarial: crowded on purpose (a waterbody with half "
+    "the problems, a unit with 30 %, a chief on 1,000 waterbodies); dense-small, adversarial-small: "
+    "their small twins (bench/README.md).",
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--as-of", "as_of", type=IsoDate(), default="2026-11-26", show_default=True)

@@ -62,7 +62,10 @@ class Unit:
     facts: dict[int, int] = field(default_factory=dict)
     """Fact number -> the positions it is bound at in the unit's matches, as bits."""
     matches: dict[str, list[Match]] = field(default_factory=dict)
-    """Rule id -> the planned matches of this unit."""
+    """Rule id -> the planned matches of this unit: the engine must find each."""
+    evidence: dict[str, list[Match]] = field(default_factory=dict)
+    """Rule id -> further matches of the unit's result, not asserted: the evidence beyond the match
+    the result is made from (`_result_units`)."""
 
     def add(self, rule: str, match: Match) -> None:
         self.matches.setdefault(rule, []).append(match)
@@ -179,26 +182,35 @@ def _result_units(rule: CompiledRule, index: int, matcher: Matcher, first: int) 
     times), unless some result there has more matches than it keeps."""
     kept = list(matcher.first_matches())
     sliced = not rule.residual and not any(p.negated for p in rule.patterns)
-    batches: list[list[Match]] = []
+    batches: list[tuple[list[Match], bool]] = []
+    """(matches, of one result): one result's matches, or all the matches of a joined value."""
     if not sliced:  # a finding and the fact derived with it have the same matches: one unit for both
-        batches = [list(matches) for matches in dict.fromkeys(tuple(matches) for matches, _ in kept)]
+        batches = [(list(m), True) for m in dict.fromkeys(tuple(matches) for matches, _ in kept)]
     else:
         by_value: dict[Any, list[tuple[list[Match], bool]]] = {}
         for matches, capped in kept:
             by_value.setdefault(matcher.joined_value(matches[0]), []).append((matches, capped))
         for _, results in sorted(by_value.items(), key=lambda item: repr(item[0])):
             if any(capped for _, capped in results):
-                batches += [list(m) for m in dict.fromkeys(tuple(matches) for matches, _ in results)]
+                batches += [(list(m), True) for m in dict.fromkeys(tuple(matches) for matches, _ in results)]
                 continue
             together = sorted({match for matches, _ in results for match in matches})
             batches += [
-                together[start : start + GROUP_SLICE] for start in range(0, len(together), GROUP_SLICE)
+                (together[start : start + GROUP_SLICE], False)
+                for start in range(0, len(together), GROUP_SLICE)
             ]
     units: list[Unit] = []
-    for batch in batches:
+    for batch, one_result in batches:
         unit = Unit(first + len(units), index)
-        for match in batch:
-            unit.add(rule.id, match)
+        if one_result:
+            # the engine confirms the match the result is made from (its first); the others are its
+            # evidence, found by the plan under the same conditions and bound to the result with it
+            unit.add(rule.id, batch[0])
+            if batch[1:]:
+                unit.evidence[rule.id] = batch[1:]
+        else:
+            for match in batch:
+                unit.add(rule.id, match)
         units.append(unit)
     return units
 

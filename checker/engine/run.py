@@ -275,6 +275,11 @@ def _confirmed(
                     )
                 bound = {name: by_number[number] for name, number in zip(names, planned[1], strict=True)}
                 kept.setdefault(rule.id, []).append(bound)
+        for session in chunk:  # the evidence of results whose match the engine confirmed
+            for unit in session.units:
+                for match in unit.evidence.get(rule.id, ()):
+                    bound = {name: by_number[number] for name, number in zip(names, match, strict=True)}
+                    kept.setdefault(rule.id, []).append(bound)
     return kept
 
 

@@ -93,16 +93,27 @@ def test_a_dense_waterbody_gives_each_result_its_first_matches_only(tmp_path: Pa
     program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
     facts = numbered(dense(300))
     plan = plan_pass(program.passes[0], facts, CONSTANTS)
-    planned = [match for session in plan.sessions for match in session.planned()["X-RECUR"]]
+    planned = [match for session in plan.sessions for _, match in session.planned()["X-RECUR"]]
+    evidence = [
+        match
+        for session in plan.sessions
+        for unit in session.units
+        for match in unit.evidence.get("X-RECUR", [])
+    ]
     by_closed: dict[int, list[tuple[int, ...]]] = {}
-    for _, match in planned:
+    for match in planned + evidence:
         by_closed.setdefault(match[0], []).append(match)
     # a problem found two or more days after another's sign-off recurs it: all but the last two recur
     assert len(by_closed) == 298
     assert max(len(matches) for matches in by_closed.values()) == MATCHES_KEPT
     first = by_closed[0]
     assert sorted(match[1] for match in first) == list(range(2, 2 + MATCHES_KEPT))
+    # the engine confirms each result's first match (the one it is made from); the rest is evidence
+    assert len(planned) == 298
+    assert sorted(match for match in planned if match[0] == 0) == [(0, 2)]
+    # a session asserts the facts of the matches to confirm: two per result here
     assert all(len(plan.facts(session)) <= 2_000 for session in plan.sessions)
+    assert sum(len(plan.facts(session)) for session in plan.sessions) == 2 * 298
 
 
 def fired_and_planned(program: Program, count: int) -> tuple[int, int]:
@@ -123,8 +134,8 @@ def test_the_engine_combines_the_facts_of_one_unit_only(tmp_path: Path) -> None:
     program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
     fired, planned = fired_and_planned(program, 200)
     fired_twice, planned_twice = fired_and_planned(program, 400)
-    # a unit holds one result and its first ten matches, each fact tagged with the positions it is
-    # planned at: the engine fires the planned matches only, not the 11 x 10 pairs of the unit's facts
+    # a unit holds one result and the match it is made from, each fact tagged with the positions it
+    # is planned at: the engine fires the planned matches only
     assert fired == planned
     assert 1.8 < fired_twice / fired < 2.2  # linear in the records: 200 x 200 pairs would be x4
     assert 1.8 < planned_twice / planned < 2.2
