@@ -182,8 +182,7 @@ def _result_units(rule: CompiledRule, index: int, matcher: Matcher, first: int) 
     times), unless some result there has more matches than it keeps."""
     kept = list(matcher.first_matches())
     sliced = not rule.residual and not any(p.negated for p in rule.patterns)
-    batches: list[tuple[list[Match], bool]] = []
-    """(matches, of one result): one result's matches, or all the matches of a joined value."""
+    batches: list[tuple[list[Match], bool]] = []  # (matches, all of one result's)
     if not sliced:  # a finding and the fact derived with it have the same matches: one unit for both
         batches = [(list(m), True) for m in dict.fromkeys(tuple(matches) for matches, _ in kept)]
     else:
