@@ -7,19 +7,15 @@ A finding is identified by its fingerprint (rule id + subject), stable from run 
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
-import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.engine.prefilter import constant_test
 from checker.errors import CheckerError
 from checker.language import expr as ex
 from checker.language.program import FINDING_KIND, CompiledRule, Program, day_date
-from facts.models import MODELS
 
 Match = Mapping[str, Mapping[str, Any]]
 """Bound pattern name -> the engine fact (a flat dict with `kind` and `key`)."""
@@ -68,13 +64,13 @@ def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) 
     if rule.group is None:
         for match in matches:
             order = tuple(match_order(match[p.name]) for p in rule.positive)
-            results += _results(
+            results += rule_results(
                 rule, {**constants, **match}, _basis(rule, [match]), program, match, order=order
             )
         return results
     groups: dict[tuple[Any, ...], list[Match]] = {}
     for match in matches:
-        values = tuple(_evaluate(rule, value, {**constants, **match}) for _, value in rule.group.by)
+        values = tuple(rule_value(rule, value, {**constants, **match}) for _, value in rule.group.by)
         groups.setdefault(values, []).append(match)
     for values, members in sorted(groups.items(), key=lambda item: repr(item[0])):
         env = {
@@ -83,8 +79,8 @@ def outputs_for(rule: CompiledRule, matches: Sequence[Match], program: Program) 
         }
         for name, function, argument in rule.group.compute:
             env[name] = _aggregate(rule, function, argument, members, constants)
-        if all(_holds(env[name], op, _evaluate(rule, value, env)) for name, op, value in rule.group.having):
-            results += _results(rule, env, _basis(rule, members), program, {}, values)
+        if all(holds(env[name], op, rule_value(rule, value, env)) for name, op, value in rule.group.having):
+            results += rule_results(rule, env, _basis(rule, members), program, {}, values)
     return results
 
 
@@ -113,138 +109,17 @@ def output_keys(rule: CompiledRule, env: Mapping[str, Any], match: Match) -> lis
 
 
 def _subject(rule: CompiledRule, env: Mapping[str, Any]) -> str:
-    return "/".join(str(_evaluate(rule, part, env)) for part in rule.subject or ())
+    return "/".join(str(rule_value(rule, part, env)) for part in rule.subject or ())
 
 
 def _derived_key(
     rule: CompiledRule, env: Mapping[str, Any], basis: tuple[Basis, ...], group: tuple[Any, ...] | None
 ) -> str:
     if rule.derive_key is not None:
-        return str(_evaluate(rule, rule.derive_key, env))
+        return str(rule_value(rule, rule.derive_key, env))
     # by default a derived fact is keyed by what it is about: the group, or the facts matched
     parts = [str(v) for v in group] if group is not None else [b.key for b in basis]
     return rule.loaded.rule.id + ":" + "|".join(parts)
-
-
-def outputs_streamed(
-    rule: CompiledRule, facts: Iterable[Mapping[str, Any]], program: Program
-) -> list[Output]:
-    """A local counting rule (`CompiledRule.local`) over facts as they are read: no engine, and no
-    list of matches kept, only each group's running values."""
-    counting = Counting(rule, program)
-    for fact in facts:
-        counting.add(fact)
-    return counting.outputs()
-
-
-class Counting:
-    """A local counting rule fed one engine fact at a time (while the loader reads the records)."""
-
-    def __init__(self, rule: CompiledRule, program: Program) -> None:
-        assert rule.group is not None and rule.local
-        self.rule = rule
-        self.program = program
-        self.pattern = rule.patterns[0]
-        self.test = constant_test(self.pattern)
-        self.constants = {"as_of": program.as_of_day, "params": program.params}
-        self.groups: dict[tuple[Any, ...], _Running] = {}
-        by = [value for _, value in rule.group.by]
-        simple = all(isinstance(v, ex.Ref) and v.root == self.pattern.name and len(v.path) == 1 for v in by)
-        self.fields: tuple[str, ...] | None = tuple(str(v.path[0]) for v in by) if simple else None  # type: ignore[union-attr]
-        """The fields the groups are by, when each is a plain field of the fact (the usual case)."""
-        model = MODELS.get(self.pattern.kind)
-        self.unique = model is None or not any(
-            typing.get_origin(info.annotation) is list for info in model.model_fields.values()
-        )
-
-    def add(self, fact: Mapping[str, Any]) -> None:
-        if self.test is not None and not self.test(fact):
-            return
-        rule = self.rule
-        assert rule.group is not None
-        env = {**self.constants, self.pattern.name: fact}
-        if self.fields is not None:
-            values = tuple(fact.get(name) for name in self.fields)
-        else:
-            values = tuple(_evaluate(rule, value, env) for _, value in rule.group.by)
-        running = self.groups.get(values)
-        if running is None:
-            running = self.groups[values] = _Running(rule, self.unique)
-        running.add(rule, fact, env)
-
-    def reads(self) -> set[str]:
-        """The fields of a fact this count looks at (conditions, groups, computed values)."""
-        rule, name = self.rule, self.pattern.name
-        assert rule.group is not None
-        exprs = [value for _, value in rule.group.by] + [
-            a for _, _, a in rule.group.compute if not isinstance(a, str)
-        ]
-        fields = {c.field for c in self.pattern.comparisons}
-        fields |= {str(ref.field) for e in exprs for ref in ex.refs(e) if ref.root == name and ref.field}
-        return fields
-
-    def outputs(self) -> list[Output]:
-        rule, pattern = self.rule, self.pattern
-        assert rule.group is not None
-        results: list[Output] = []
-        for values, running in sorted(self.groups.items(), key=lambda item: repr(item[0])):
-            env = {**self.constants, **{name: v for (name, _), v in zip(rule.group.by, values, strict=True)}}
-            env.update(running.values())
-            if all(_holds(env[n], op, _evaluate(rule, v, env)) for n, op, v in rule.group.having):
-                used = rule.used_fields.get(pattern.name, ())
-                basis = tuple(Basis(pattern.kind, key, used) for key in running.keys)
-                results += _results(rule, env, basis, self.program, {}, values)
-        return results
-
-
-class _Running:
-    """One group's count of distinct facts, running max, min and sum, and its first keys."""
-
-    def __init__(self, rule: CompiledRule, unique: bool) -> None:
-        assert rule.group is not None
-        self.compute = rule.group.compute
-        self.unique = unique
-        """Each fact arrives once (its kind has no list fields): count them, keep no key set."""
-        self.count = 0
-        self.seen: set[str] = set()
-        self.first: list[str] = []
-        self.totals: dict[str, Any] = {}
-
-    @property
-    def keys(self) -> list[str]:
-        return self.first
-
-    def add(self, rule: CompiledRule, fact: Mapping[str, Any], env: Mapping[str, Any]) -> None:
-        key = str(fact["key"])
-        if not self.unique:
-            if key in self.seen:
-                return
-            self.seen.add(key)
-        self.count += 1
-        if len(self.first) < BASIS_KEPT or key < self.first[-1]:
-            bisect.insort(self.first, key)
-            del self.first[BASIS_KEPT:]
-        for name, function, argument in self.compute:
-            if function == "count" or isinstance(argument, str):
-                continue
-            value = _evaluate(rule, argument, env)
-            if value is None:
-                continue
-            current = self.totals.get(name)
-            if current is None:
-                self.totals[name] = value
-            elif function == "max":
-                self.totals[name] = max(current, value)
-            elif function == "min":
-                self.totals[name] = min(current, value)
-            else:
-                self.totals[name] = current + value
-
-    def values(self) -> dict[str, Any]:
-        return {
-            name: self.count if function == "count" else self.totals.get(name)
-            for name, function, _ in self.compute
-        }
 
 
 def _aggregate(
@@ -258,7 +133,7 @@ def _aggregate(
         assert isinstance(argument, str)
         return len({member[argument]["key"] for member in members})
     assert not isinstance(argument, str)
-    values = [v for v in (_evaluate(rule, argument, {**constants, **m}) for m in members) if v is not None]
+    values = [v for v in (rule_value(rule, argument, {**constants, **m}) for m in members) if v is not None]
     if not values:
         return None
     if function == "max":
@@ -285,9 +160,6 @@ def holds(left: Any, op: str, right: Any) -> bool:
     return bool(_CHECKS[op](left, right))
 
 
-_holds = holds
-
-
 def _basis(rule: CompiledRule, matches: Sequence[Match]) -> tuple[Basis, ...]:
     """The facts the matches rest on; of a group, at most `BASIS_KEPT` of each pattern (the first by
     key), so a unit with 100,000 overdue problems names ten of them."""
@@ -302,7 +174,7 @@ def _basis(rule: CompiledRule, matches: Sequence[Match]) -> tuple[Basis, ...]:
     return tuple(sorted(b for found in by_name.values() for b in sorted(found)[:BASIS_KEPT]))
 
 
-def _results(
+def rule_results(
     rule: CompiledRule,
     env: dict[str, Any],
     basis: tuple[Basis, ...],
@@ -312,12 +184,12 @@ def _results(
     order: tuple[tuple[str, int], ...] = (),
 ) -> list[Output]:
     spec = rule.loaded.rule
-    values = {name: _evaluate(rule, value, env) for name, value in rule.derive_set}
+    values = {name: rule_value(rule, value, env) for name, value in rule.derive_set}
     results: list[Output] = []
     finding_key = None
     if rule.subject is not None and spec.then.finding is not None:
         subject = _subject(rule, env)
-        responsible = _evaluate(rule, rule.responsible, env) if rule.responsible is not None else None
+        responsible = rule_value(rule, rule.responsible, env) if rule.responsible is not None else None
         finding_key = fingerprint(spec.id, subject)
         finding = spec.then.finding
         message, remedy = (
@@ -347,7 +219,7 @@ def _results(
     return results
 
 
-def _evaluate(rule: CompiledRule, value: ex.Expr, env: Mapping[str, Any]) -> Any:
+def rule_value(rule: CompiledRule, value: ex.Expr, env: Mapping[str, Any]) -> Any:
     try:
         return ex.evaluate(value, env)
     except ex.ExprError as error:

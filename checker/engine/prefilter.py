@@ -2,7 +2,7 @@
 
 A fact that fails every constant comparison of every pattern of its kind in a pass can never match
 there, so it is not asserted at all (`checker.engine.plan`). The same tests drive counting rules that
-are evaluated without the engine (`checker.engine.evaluate.outputs_streamed`). The semantics are the
+are evaluated without the engine (`checker.engine.counting`). The semantics are the
 engine's: a missing field fails every comparison except `exists: false` (and `or_missing`).
 """
 
@@ -39,11 +39,18 @@ def any_test(patterns: list[CompiledPattern]) -> FactTest | None:
 
 
 def _test(comparison: Comparison) -> FactTest:
-    name, op, missing_ok = comparison.field, comparison.op, comparison.or_missing
+    name, check = comparison.field, value_test(comparison)
+    return lambda fact: check(fact.get(name))
+
+
+def value_test(comparison: Comparison) -> Callable[[Any], bool]:
+    """The comparison with a constant as a test of the field's engine value (None: the fact has no
+    such field), for counts that read records without building engine facts (`checker.engine.counting`)."""
+    op, missing_ok = comparison.op, comparison.or_missing
     assert isinstance(comparison.value, ex.Const)
     wanted = comparison.value.value
     if op == "exists":
-        return lambda fact: (fact.get(name) is not None) == wanted
+        return lambda value: (value is not None) == wanted
     if op == "in":
         allowed = set(wanted)
         check: Callable[[Any], bool] = lambda value: value in allowed  # noqa: E731
@@ -58,8 +65,7 @@ def _test(comparison: Comparison) -> FactTest:
         compare = _ORDER[op]
         check = lambda value: compare(value, wanted)  # noqa: E731
 
-    def test(fact: Mapping[str, Any]) -> bool:
-        value = fact.get(name)
+    def test(value: Any) -> bool:
         if value is None:
             return missing_ok
         return check(value)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.engine import adapter as engine
-from checker.engine.evaluate import MATCHES_KEPT, Counting, Output, outputs_for, outputs_streamed
+from checker.engine.counting import Counting, outputs_streamed
+from checker.engine.evaluate import MATCHES_KEPT, Output, outputs_for
 from checker.engine.flatten import NUMBER, engine_facts, normalise
 from checker.engine.flatten import engine_value as _engine_value
 from checker.engine.plan import SESSION_FACTS, Match, Matches, Plan, Session, match_pass, packed
@@ -131,17 +132,23 @@ def counting_plan(program: Program) -> tuple[dict[str, Counting], dict[str, Cons
                         counting.add(fact)
 
             return feed
-        # one engine fact per record, with only the fields the counts read: millions pass here
-        needed = sorted({"key"} | {name for counting in targets for name in counting.reads()})
+        direct = [counting for counting in targets if counting.reads_records]
+        general = [counting for counting in targets if not counting.reads_records]
+        # counts of the usual shape read the record itself; others get an engine fact with only the
+        # fields they read: millions of records pass here
+        needed = sorted({"key"} | {name for counting in general for name in counting.reads()})
 
         def feed_flat(record: Record) -> None:
             values = vars(record)
-            fact = {
-                "kind": kind,
-                **{name: _engine_value(values[name]) for name in needed if values.get(name) is not None},
-            }
-            for counting in targets:
-                counting.add(fact)
+            for counting in direct:
+                counting.add_record(values)
+            if general:
+                fact = {
+                    "kind": kind,
+                    **{name: _engine_value(values[name]) for name in needed if values.get(name) is not None},
+                }
+                for other in general:
+                    other.add(fact)
 
         return feed_flat
 
