@@ -10,6 +10,7 @@ from pathlib import Path
 
 from checker.errors import CheckerError
 from checker.results.document import ScanResult
+from facts.nogc import collector_paused
 
 HISTORY_ENV = "RIVERCHECK_HISTORY"
 HISTORY_DEFAULT = Path(".rivercheck") / "history.sqlite"
@@ -60,7 +61,8 @@ def publish(
     from checker.reports import render
 
     try:
-        write_all((path, render(shown, fmt, lang)) for fmt, path in targets)
+        with collector_paused():  # the whole result dumped to dicts: no cycles, millions of objects
+            write_all((path, render(shown, fmt, lang)) for fmt, path in targets)
     except CheckerError as error:
         raise _noting(error, "the history is unchanged") from None
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -27,6 +26,7 @@ from checker.scope.select import Selection
 from facts.load.factset import FactSet
 from facts.load.files import Inventory, survey
 from facts.load.pipeline import load_facts
+from facts.nogc import collector_paused
 from facts.snapshot import Snapshot
 
 
@@ -53,13 +53,8 @@ def scan(
     (measured with py-spy, docs/performance.md); forked workers inherit it off, so they also stop
     touching every page of the parent's heap.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _scan(facts, rule_dir, as_of, options or ScanOptions()).result
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -96,13 +91,8 @@ def scan_all(
     options: ScanOptions | None = None,
 ) -> Scanned:
     """A scan that keeps every record and what it was made from (for explaining, not at city scale)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _scan(facts, rule_dir, as_of, options or ScanOptions(), keep_all=True)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def explain_in(scanned: Scanned, rule: str, subject: str) -> WhyNot:

@@ -10,7 +10,6 @@ elsewhere (a spreadsheet import). Each step is a module of `facts.load`, in the 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +26,7 @@ from facts.load.read_json import read_json
 from facts.load.read_jsonl import read_jsonl_file
 from facts.load.read_yaml import read_yaml
 from facts.models import FILE_STEMS, MODELS
+from facts.nogc import collector_paused
 
 __all__ = ["Records", "load_facts", "load_records"]
 
@@ -47,13 +47,8 @@ def load_facts(
         paths = [paths]
     # Hundreds of thousands of records and no reference cycles among them: the cyclic collector
     # would only rescan the growing heap again and again (a third of the load time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _load(paths, stream or {})
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _load(paths: Sequence[str | Path] | Inventory, stream: Mapping[str, Consumer]) -> FactSet:
@@ -148,9 +143,7 @@ def load_records(
     the kinds of the `also` files; `ignored` what the caller's survey did not read; `mappings` the
     mapping files among `sources` (listed as read, of kind `mapping`).
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         collector = Collector()
         inventory = survey(also, collector.diagnostics) if also else Inventory()
         files = inventory.fact_files
@@ -189,9 +182,6 @@ def load_records(
             ignored=(*ignored, *inventory.ignored),
             index=index,
         )
-    finally:
-        if collecting:
-            gc.enable()
 
 
 _READERS = {"yaml": read_yaml, "yml": read_yaml, "json": read_json, "csv": read_csv}
