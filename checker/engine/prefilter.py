@@ -24,23 +24,16 @@ def constant_test(pattern: CompiledPattern) -> FactTest | None:
     tests = [_test(c) for c in pattern.comparisons if isinstance(c.value, ex.Const)]
     if not tests:
         return None
+    return _all(tests)
+
+
+def _all(tests: list[FactTest]) -> FactTest:
+    """Every test passes; nested `and`s (a generator per fact costs more than the tests: the plan
+    tests every fact of a kind once per pass)."""
     if len(tests) == 1:
         return tests[0]
-    return lambda fact: all(test(fact) for test in tests)
-
-
-def any_test(patterns: list[CompiledPattern]) -> FactTest | None:
-    """Passes a fact that one of the patterns could match (None: every fact can)."""
-    tests = [constant_test(p) for p in patterns]
-    if not tests or any(test is None for test in tests):
-        return None
-    chosen = [test for test in tests if test is not None]
-    return lambda fact: any(test(fact) for test in chosen)
-
-
-def _test(comparison: Comparison) -> FactTest:
-    name, check = comparison.field, value_test(comparison)
-    return lambda fact: check(fact.get(name))
+    first, rest = tests[0], _all(tests[1:])
+    return lambda fact: first(fact) and rest(fact)
 
 
 def value_test(comparison: Comparison) -> Callable[[Any], bool]:
@@ -71,3 +64,26 @@ def value_test(comparison: Comparison) -> Callable[[Any], bool]:
         return check(value)
 
     return test
+
+
+def _test(comparison: Comparison) -> FactTest:
+    """`value_test` of the fact's field in one call, for the usual comparisons (a fact missing the
+    field fails them); any other the general way."""
+    name, op = comparison.field, comparison.op
+    assert isinstance(comparison.value, ex.Const)
+    wanted = comparison.value.value
+    if not comparison.or_missing and wanted is not None and op != "exists":
+        if op == "eq":
+            return lambda fact: fact.get(name) == wanted
+        if op in ("in", "not_in") and None not in wanted:
+            values = frozenset(wanted)
+            if op == "in":
+                return lambda fact: fact.get(name) in values
+            return lambda fact: (value := fact.get(name)) is not None and value not in values
+        if op == "ne":
+            return lambda fact: (value := fact.get(name)) is not None and value != wanted
+        if op in _ORDER:
+            compare = _ORDER[op]
+            return lambda fact: (value := fact.get(name)) is not None and compare(value, wanted)
+    check = value_test(comparison)
+    return lambda fact: check(fact.get(name))
