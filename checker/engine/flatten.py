@@ -42,11 +42,18 @@ def normalise(facts: FactSet, kinds: Iterable[str]) -> dict[str, list[Fact]]:
 def engine_facts(kind: str, values: Mapping[str, Any]) -> list[Fact]:
     flat: Fact = {"kind": kind}
     lists: dict[str, list[Any]] = {}
-    for name, value in values.items():
-        if value is None or value == []:
+    days = _DAYS
+    for name, value in values.items():  # once per record of every engine kind: the usual types first
+        if value is None:
             continue
-        if isinstance(value, list):
-            lists[name] = [_scalar(item) for item in value]
+        kind_of = type(value)
+        if kind_of is str or kind_of is int or kind_of is bool:
+            flat[name] = value
+        elif kind_of is dt.date:
+            flat[name] = days[value]
+        elif isinstance(value, list):
+            if value:
+                lists[name] = [_scalar(item) for item in value]
         else:
             flat[name] = _scalar(value)
     if not lists:
@@ -56,6 +63,18 @@ def engine_facts(kind: str, values: Mapping[str, Any]) -> list[Fact]:
         {**flat, **dict(zip(names, combo, strict=True))}
         for combo in itertools.product(*(lists[n] for n in names))
     ]
+
+
+class _Days(dict[dt.date, int]):
+    """Day numbers of the dates seen: records share their date objects (the loader keeps each once),
+    and a city's 450,000 engine records hold a few thousand distinct days."""
+
+    def __missing__(self, day: dt.date) -> int:
+        number = self[day] = day_number(day)
+        return number
+
+
+_DAYS = _Days()
 
 
 def engine_value(value: Any) -> Any:
