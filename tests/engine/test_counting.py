@@ -21,6 +21,7 @@ from checker.language.load import load_rules
 from checker.language.program import Program
 from checker.maintain.cases import load_cases
 from facts.load.pipeline import load_facts
+from tests.engine.test_engine_pitfalls import rule, write_rules
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE.parents[1] / "rules"
@@ -61,19 +62,8 @@ def test_a_count_read_from_records_is_the_count_read_from_engine_facts(
     case: dict[str, Any], tmp_path: Path
 ) -> None:
     rule_id = "X-" + case["name"].upper().replace("_", "-")[:40]
-    document = {
-        "id": rule_id,
-        "article": 15,
-        "gist": "g",
-        "title": {"zh": "t", "en": "t"},
-        "kind": "missing-record",
-        "severity": "info",
-        **case["rule"],
-    }
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / f"{rule_id}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    (rules / "params.yaml").write_text("{}\n", encoding="utf-8")
+    shape = {name: value for name, value in case["rule"].items() if name != "when"}
+    rules = write_rules(tmp_path / "rules", rule(rule_id, case["rule"]["when"], **shape))
     program = compile_rules(load_rules(rules), case["as_of"])
     general, direct, fresh = _both_ways(program, rule_id, _write_facts(tmp_path / "facts", case["facts"]))
     assert fresh.reads_records is case["direct"]
