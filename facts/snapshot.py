@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from facts.load.factset import Consumer, Fact, FactSet
+from facts.load.factset import Consumer, Fact, FactSet, Feed
+from facts.load.table import Rows, literal
 from facts.models import MODELS, Record
 
 __all__ = ["AsOf", "Snapshot", "as_of"]
@@ -76,8 +77,47 @@ class Snapshot:
                 summary.undone[place] = summary.undone.get(place, 0) + 1
         return record.model_copy(update=update) if update else record
 
+    def view_rows(self, rows: Rows) -> Rows:
+        """`view` of every row of a table at once: the rows as they stood at the end of the day,
+        with what was left out and undone added to the summary, as `view` adds it record by record."""
+        model = MODELS[rows.kind]
+        day = literal(self.day)
+        first = f"least({', '.join(model.exists_from)})" if model.exists_from else "NULL"
+        exists = f"({first} IS NULL OR {first} <= {day})"
+        dated = [f"max({name})" for name in model.changes] + [f"max({first})"]
+        counts = [f"count(*) FILTER (WHERE NOT {exists})"] + [
+            f"count(*) FILTER (WHERE {exists} AND {name} > {day})" for name in model.changes
+        ]
+        found = rows.fetch(f"SELECT greatest({', '.join(dated)}), {', '.join(counts)} FROM {{rows}}")[0]
+        summary = self.summary
+        latest, not_yet, undone = found[0], found[1], found[2:]
+        if latest is not None and (summary.latest is None or latest > summary.latest):
+            summary.latest = latest
+        if not_yet:
+            summary.not_yet[rows.kind] = summary.not_yet.get(rows.kind, 0) + not_yet
+        for name, count in zip(model.changes, undone, strict=True):
+            if count:
+                place = f"{rows.kind}.{name}"
+                summary.undone[place] = summary.undone.get(place, 0) + count
+        # each column as `view` leaves it: a change after the day clears its date and sets its
+        # `also` values, the later change in `changes` winning where two set the same field
+        undo: dict[str, list[tuple[str, Any]]] = {}
+        for name, also in model.changes.items():
+            for column, value in {name: None, **also}.items():
+                undo.setdefault(column, []).append((f"{name} > {day}", value))
+        columns = []
+        for column in rows.columns:
+            cases = undo.get(column)
+            if not cases:
+                columns.append(column)
+                continue
+            whens = " ".join(f"WHEN {when} THEN {literal(value)}" for when, value in reversed(cases))
+            columns.append(f"CASE {whens} ELSE {column} END AS {column}")
+        return rows.derived(f"SELECT {', '.join(columns)} FROM {{rows}} WHERE {exists}")
+
     def consumer(self, consumer: Consumer) -> Consumer:
-        """A streamed kind's consumer that sees only the records of the day, as they stood."""
+        """A streamed kind's consumer that sees only the records of the day, as they stood; one
+        that takes a table of them (`Feed.rows`) gets the table as of the day."""
         view = self.view
 
         def feed(record: Record) -> None:
@@ -85,7 +125,15 @@ class Snapshot:
             if seen is not None:
                 consumer(seen)
 
-        return feed
+        take_rows = consumer.rows if isinstance(consumer, Feed) else None
+        if take_rows is None:
+            return feed
+        view_rows = self.view_rows
+
+        def feed_rows(rows: Rows) -> None:
+            take_rows(view_rows(rows))
+
+        return Feed(feed, feed_rows)
 
     def facts(self, facts: FactSet) -> FactSet:
         """The fact set as of the day (the same object when nothing is dated after it)."""

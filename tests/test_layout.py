@@ -170,13 +170,12 @@ def test_the_import_reader_sees_duckdb_anywhere() -> None:
     assert "duckdb" not in imported_roots("from bench import peer\nimport json\n")
 
 
-def test_no_product_module_imports_duckdb() -> None:
-    """DuckDB is the benchmark's peer (bench/peer.py; the `bench` and `test` extras), never the
-    product's: checker/, facts/ and cli.py must run without it."""
+def test_only_the_bulk_reader_imports_duckdb() -> None:
+    """DuckDB reads a streamed kind's large JSON Lines file in bulk (facts/load/bulk.py, the one
+    module that imports it) and is the benchmark's peer (bench/peer.py); it is a dependency, and a
+    load without it takes the line-by-line path (tests/facts/test_bulk.py)."""
     assert [
         name for name, path in modules().items() if "duckdb" in imported_roots(path.read_text("utf-8"))
-    ] == []
+    ] == ["facts.load.bulk"]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    assert not any(requirement.startswith("duckdb") for requirement in project["dependencies"])
-    extras = project["optional-dependencies"]
-    assert all(any(r.startswith("duckdb") for r in extras[extra]) for extra in ("bench", "test"))
+    assert any(requirement.startswith("duckdb") for requirement in project["dependencies"])

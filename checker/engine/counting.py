@@ -20,6 +20,7 @@ from checker.engine.flatten import engine_value
 from checker.engine.prefilter import constant_test, value_test
 from checker.language import expr as ex
 from checker.language.program import CompiledRule, Program
+from facts.load.table import Rows
 from facts.models import MODELS
 
 Total = tuple[str, str, str]
@@ -98,6 +99,53 @@ class Counting:
             for name, function, field in self.totals:
                 running.total(name, function, engine_value(get(field)))
 
+    @property
+    def reads_rows(self) -> bool:
+        """True when `add_rows` can take a table of the kind's records: the usual shape, with sums
+        only of int fields (SQL's sum of dates or booleans is not Python's)."""
+        if not self.reads_records or self.totals is None:
+            return False
+        fields = MODELS[self.pattern.kind].model_fields
+        return all(
+            function != "sum" or _unwrap(fields[name].annotation) is int for _, function, name in self.totals
+        )
+
+    def add_rows(self, rows: Rows) -> None:
+        """Count a table of validated records (`facts.load.table.Rows`), as `add_record` counts
+        each; only when `reads_rows`. The conditions are this count's own tests, in Python, on
+        each distinct combination of the values they read (a few hundred days, not two million
+        patrols); the rows with a combination that passes are grouped in SQL."""
+        assert self.fields is not None and self.totals is not None
+        conditions = sorted({name for name, _ in self.value_tests})
+        if conditions:
+            passing = [
+                combination
+                for combination in rows.fetch(f"SELECT DISTINCT {', '.join(conditions)} FROM {{rows}}")
+                if self._passes(dict(zip(conditions, combination, strict=True)))
+            ]
+            rows = rows.having(conditions, passing)
+        columns = list(self.fields)
+        totals = [f"{function}({field})" for _, function, field in self.totals]
+        keys = f"list(key ORDER BY key)[1:{BASIS_KEPT}]"
+        selected = ", ".join([*columns, "count(*)", *totals, keys])
+        grouped = f" GROUP BY {', '.join(columns)}" if columns else ""
+        width = len(columns)
+        for row in rows.fetch(f"SELECT {selected} FROM {{rows}}{grouped}"):
+            count = row[width]
+            if not count:
+                continue  # no rows at all, and no group fields: SQL still gives one row
+            group = tuple([engine_value(value) for value in row[:width]])
+            running = self.groups.get(group)
+            if running is None:
+                running = self.groups[group] = _Running(self.rule, True)
+            found = zip(self.totals, row[width + 1 : width + 1 + len(totals)], strict=True)
+            running.merge(
+                count, row[-1], [(name, how, engine_value(value)) for (name, how, _), value in found]
+            )
+
+    def _passes(self, values: Mapping[str, Any]) -> bool:
+        return all(test(engine_value(values[name])) for name, test in self.value_tests)
+
     def reads(self) -> set[str]:
         """The fields of a fact this count looks at (conditions, groups, computed values)."""
         rule, name = self.rule, self.pattern.name
@@ -121,6 +169,12 @@ class Counting:
                 basis = tuple(Basis(pattern.kind, key, used) for key in running.keys)
                 results += rule_results(rule, env, basis, self.program, {}, values)
         return results
+
+
+def _unwrap(annotation: Any) -> Any:
+    """A field's type without its `| None`."""
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    return args[0] if type(None) in typing.get_args(annotation) and len(args) == 1 else annotation
 
 
 def _plain_fields(name: str, values: list[ex.Expr]) -> tuple[str, ...] | None:
@@ -180,6 +234,14 @@ class _Running:
             bisect.insort(first, key)
             del first[BASIS_KEPT:]
         return True
+
+    def merge(self, count: int, keys: Iterable[str], totals: Iterable[tuple[str, str, Any]]) -> None:
+        """Add a group of distinct facts counted elsewhere: their number, their first keys (none of
+        them counted here already) and their totals (name, function, value)."""
+        self.count += count
+        self.first = sorted([*self.first, *keys])[:BASIS_KEPT]
+        for name, function, value in totals:
+            self.total(name, function, value)
 
     def total(self, name: str, function: str, value: Any) -> None:
         if value is None:

@@ -24,7 +24,8 @@ from checker.engine.ruleset import UNIT, durable_ruleset, engine_fields
 from checker.engine.workers import run_tasks
 from checker.errors import EngineError
 from checker.language.program import FINDING_FIELDS, FINDING_KIND, Pass, Program
-from facts.load.factset import Consumer, FactSet
+from facts.load.factset import Consumer, FactSet, Feed
+from facts.load.table import Rows
 from facts.models import MODELS, Record
 
 MAX_FACTS_PER_TASK = 15_000
@@ -150,7 +151,14 @@ def counting_plan(program: Program) -> tuple[dict[str, Counting], dict[str, Cons
                 for other in general:
                     other.add(fact)
 
-        return feed_flat
+        if general or not all(counting.reads_rows for counting in direct):
+            return feed_flat
+
+        def feed_rows(rows: Rows) -> None:
+            for counting in direct:
+                counting.add_rows(rows)
+
+        return Feed(feed_flat, feed_rows)
 
     return counts, {kind: consumer(kind) for kind in by_kind}
 

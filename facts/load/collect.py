@@ -50,6 +50,9 @@ class Collector:
         self.incomplete: set[str] = set()
         """Kinds with a file that could not be read whole: references to them are not checked."""
         self.stream: dict[str, Consumer] = {}
+        self.bulk_kinds: set[str] = set()
+        """Streamed kinds whose one file may be read in bulk (`facts.load.bulk`): each is read
+        from one file alone and no kind refers to it, so its keys are needed by nothing else."""
         self.file_places: dict[str, Location] = {}
         self.streamed: dict[str, int] = {}
         """Kinds whose valid records go to a consumer instead of into the fact set."""

@@ -22,6 +22,7 @@ __all__ = [
     "Consumer",
     "Fact",
     "FactSet",
+    "Feed",
     "FileRead",
     "Ignored",
     "Index",
@@ -153,6 +154,19 @@ class FactSet:
 
 Consumer = Callable[[Record], None]
 """What takes each validated record of a streamed kind, instead of the fact set keeping it."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A streamed kind's consumer that can also take a whole file's records as one table
+    (`facts.load.table.Rows`): the loader then reads a large JSON Lines file in bulk
+    (`facts.load.bulk`) when it can vouch for every line of it."""
+
+    record: Consumer
+    rows: Callable[[Any], None] | None = None
+
+    def __call__(self, record: Record) -> None:
+        self.record(record)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -70,6 +71,9 @@ def _load(paths: Sequence[str | Path] | Inventory, stream: Mapping[str, Consumer
             "no fact files found",
             help=f"fact files end in {', '.join(SUFFIXES)} and are named after their kind: problems.yaml",
         )
+    files_of = Counter(FILE_STEMS.get(stem(os.path.basename(path))) for path in files)
+    referred = {target for info in MODEL_INFO.values() for _, target, _ in info.references}
+    collector.bulk_kinds = {kind for kind in stream if files_of[kind] == 1 and kind not in referred}
     supplied = inventory.kinds
     collector.incomplete.update(set(MODELS) - supplied)  # references to kinds not given: not checkable
     per_file: dict[str, bytes] = {}

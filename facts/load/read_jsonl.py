@@ -10,6 +10,9 @@ line orjson refuses, that may repeat a field, or whose record the fast path cann
 the exact path, the same as every other file's: so every error is the exact path's, at its place.
 orjson accepts less than Python's json (no NaN, no lone surrogates, no integer beyond 64 bits) and
 gives the same values for what it accepts.
+
+A large file of a streamed kind whose consumer takes a table is first offered to the bulk path
+(`facts.load.bulk`): read whole by DuckDB when every line can be vouched for, else as above.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterable
 import orjson
 
 from checker.errors import Location
+from facts.load import bulk
 from facts.load.collect import Collector
 from facts.load.decode import (
     Undecodable,
@@ -33,7 +37,7 @@ from facts.load.decode import (
     not_text,
     split_lines,
 )
-from facts.load.factset import fact_at
+from facts.load.factset import Feed, fact_at
 from facts.load.fast import FastBuilder
 from facts.load.files import digest_head, kind_of
 from facts.load.messages import reason_of
@@ -52,11 +56,15 @@ _SCAN = json.scanner.make_scanner(DECODER)  # type: ignore[arg-type]  # typeshed
 def read_jsonl_file(collector: Collector, path: str, name: str, digest: Callable[[bytes], object]) -> None:
     """JSON Lines, read in chunks: once for the digest and the encoding, again to parse."""
     carriage_return = False
+    newlines = 0
+    last = b""
 
     def digest_and_look(chunk: bytes) -> None:
-        nonlocal carriage_return
+        nonlocal carriage_return, newlines, last
         digest(chunk)
         carriage_return = carriage_return or b"\r" in chunk
+        newlines += chunk.count(b"\n")
+        last = chunk[-1:]
 
     try:
         with open(path, "rb") as file:
@@ -79,7 +87,11 @@ def read_jsonl_file(collector: Collector, path: str, name: str, digest: Callable
             file.seek(0)
             model = MODEL_INFO[kind]
             builder = collector.fast_builder(kind)
-            if encoding == "utf-8" and not carriage_return and builder is not None:
+            plain = encoding == "utf-8" and not carriage_return
+            lines = newlines + (last not in (b"", b"\n"))
+            if plain and size >= bulk.BULK_BYTES and _read_bulk(collector, path, model, lines):
+                return
+            if plain and builder is not None:
                 complete = _read_fast(collector, path, file, model, builder)
             else:
                 complete = _read_lines(collector, path, split_lines(decode_chunks(file, encoding)), model)
@@ -89,6 +101,33 @@ def read_jsonl_file(collector: Collector, path: str, name: str, digest: Callable
         collector.problem(Location(path), "fact-read", f"cannot read the file: {error.strerror or error}")
     except Undecodable:  # it decoded a moment ago
         collector.problem(Location(path), "fact-read", "the file changed while it was read")
+
+
+def _read_bulk(collector: Collector, path: str, model: ModelInfo, lines: int) -> bool:
+    """A streamed kind's file handed to its consumer as one table (`facts.load.bulk`), when the
+    consumer takes one, the file is its kind's only one and nothing refers to the kind; False
+    (nothing done) when any line cannot be vouched for: the caller reads it line by line."""
+    consumer = collector.stream.get(model.kind)
+    if not isinstance(consumer, Feed) or consumer.rows is None or model.kind not in collector.bulk_kinds:
+        return False
+    if collector.keys[model.kind]:
+        return False
+    with open(path, "rb") as file:
+        if file.read(3) == b"\xef\xbb\xbf":
+            return False
+    known = {
+        target: collector.keys[target].keys()
+        for _, target, _ in model.references
+        if target not in collector.incomplete
+    }
+    rows = bulk.bulk_rows(path, model.model, lines, known)
+    if rows is None:
+        return False
+    consumer.rows(rows)
+    collector.per_file[path] = collector.per_file.get(path, 0) + rows.count
+    collector.file_kinds.setdefault(path, model.kind)
+    collector.streamed[model.kind] = collector.streamed.get(model.kind, 0) + rows.count
+    return True
 
 
 def _read_fast(
