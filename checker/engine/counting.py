@@ -20,6 +20,7 @@ from checker.engine.flatten import engine_value
 from checker.engine.prefilter import constant_test, value_test
 from checker.language import expr as ex
 from checker.language.program import CompiledRule, Program
+from facts.load.model_info import unwrap_optional
 from facts.load.table import Rows
 from facts.models import MODELS
 
@@ -106,9 +107,8 @@ class Counting:
         if not self.reads_records or self.totals is None:
             return False
         fields = MODELS[self.pattern.kind].model_fields
-        return all(
-            function != "sum" or _unwrap(fields[name].annotation) is int for _, function, name in self.totals
-        )
+        sums = [name for _, function, name in self.totals if function == "sum"]
+        return all(unwrap_optional(fields[name].annotation) is int for name in sums)
 
     def add_rows(self, rows: Rows) -> None:
         """Count a table of validated records (`facts.load.table.Rows`), as `add_record` counts
@@ -169,12 +169,6 @@ class Counting:
                 basis = tuple(Basis(pattern.kind, key, used) for key in running.keys)
                 results += rule_results(rule, env, basis, self.program, {}, values)
         return results
-
-
-def _unwrap(annotation: Any) -> Any:
-    """A field's type without its `| None`."""
-    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-    return args[0] if type(None) in typing.get_args(annotation) and len(args) == 1 else annotation
 
 
 def _plain_fields(name: str, values: list[ex.Expr]) -> tuple[str, ...] | None:

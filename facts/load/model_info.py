@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 from facts.models import MODELS, Record
 
-__all__ = ["MODEL_INFO", "ModelInfo"]
+__all__ = ["MODEL_INFO", "ModelInfo", "unwrap_optional"]
 
 
-def _unwrap_optional(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
+    """A field's type without its `| None`."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(args) == 1:
@@ -52,7 +53,7 @@ class ModelInfo:
         dates: list[str] = []
         choices: dict[str, tuple[str, ...]] = {}
         for name, info in model.model_fields.items():
-            annotation = _unwrap_optional(info.annotation)
+            annotation = unwrap_optional(info.annotation)
             if typing.get_origin(annotation) is list:
                 lists.add(name)
             elif annotation is bool:

@@ -58,10 +58,13 @@ def read_jsonl_file(collector: Collector, path: str, name: str, digest: Callable
     carriage_return = False
     newlines = 0
     last = b""
+    marked = None  # whether the file opens with a byte-order mark (the bulk path takes none)
 
     def digest_and_look(chunk: bytes) -> None:
-        nonlocal carriage_return, newlines, last
+        nonlocal carriage_return, newlines, last, marked
         digest(chunk)
+        if marked is None:
+            marked = chunk.startswith(b"\xef\xbb\xbf")
         carriage_return = carriage_return or b"\r" in chunk
         newlines += chunk.count(b"\n")
         last = chunk[-1:]
@@ -89,7 +92,7 @@ def read_jsonl_file(collector: Collector, path: str, name: str, digest: Callable
             builder = collector.fast_builder(kind)
             plain = encoding == "utf-8" and not carriage_return
             lines = newlines + (last not in (b"", b"\n"))
-            if plain and size >= bulk.BULK_BYTES and _read_bulk(collector, path, model, lines):
+            if plain and not marked and size >= bulk.BULK_BYTES and _read_bulk(collector, path, model, lines):
                 return
             if plain and builder is not None:
                 complete = _read_fast(collector, path, file, model, builder)
@@ -112,9 +115,6 @@ def _read_bulk(collector: Collector, path: str, model: ModelInfo, lines: int) ->
         return False
     if collector.keys[model.kind]:
         return False
-    with open(path, "rb") as file:
-        if file.read(3) == b"\xef\xbb\xbf":
-            return False
     known = {
         target: collector.keys[target].keys()
         for _, target, _ in model.references
