@@ -19,7 +19,8 @@ from checker.engine.counting import Counting, outputs_streamed
 from checker.engine.evaluate import MATCHES_KEPT, Output, outputs_for
 from checker.engine.flatten import NUMBER, engine_facts, normalise
 from checker.engine.flatten import engine_value as _engine_value
-from checker.engine.plan import SESSION_FACTS, Match, Matches, Plan, Session, match_pass, packed
+from checker.engine.matcher import Match
+from checker.engine.plan import SESSION_FACTS, Matches, Plan, Session, match_pass, packed
 from checker.engine.ruleset import UNIT, durable_ruleset, engine_fields
 from checker.engine.workers import run_tasks
 from checker.errors import EngineError
@@ -28,6 +29,8 @@ from facts.load.factset import Consumer, FactSet, Feed
 from facts.load.table import Rows
 from facts.models import MODELS, Record
 
+ENGINE_RUNS = 3
+"""Runs of a task's sessions before a lost match is an error (`_engine_confirmed`, pitfall 12)."""
 MAX_FACTS_PER_TASK = 15_000
 """Facts one worker asserts before it exits: about 120 MB of engine memory (pitfall 5, docs/engine.md), so two
 workers and the parent stay near 2 GB at city scale (docs/performance.md)."""
@@ -47,6 +50,8 @@ class RunStats:
     tasks: int
     asserted: int
     salted: int
+    rerun: int = 0
+    """Tasks whose sessions were run again because the engine lost a planned match (pitfall 12)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def run(
     engine_kinds = {kind for step in program.passes if step.engine for kind in step.kinds}
     available = normalise(facts, program.base_kinds & engine_kinds)  # local rules read records as they go
     outputs: dict[tuple[str, str], Output] = {}
-    totals = [0, 0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     for stratum in sorted({step.stratum for step in program.passes}):
         produced: list[Output] = []
         steps = [step for step in program.passes if step.stratum == stratum]
@@ -213,7 +218,7 @@ def _run_engine_passes(
     parent while the workers run the sessions of the passes packed before it (`run_tasks` asks for
     the next task while every worker is busy), so both cores work throughout."""
     if not steps:
-        return [], [0, 0, 0, 0]
+        return [], [0, 0, 0, 0, 0]
     constants = {"as_of": program.as_of_day, "params": program.params}
     found: list[Matches] = run_tasks(
         steps,
@@ -237,8 +242,7 @@ def _run_engine_passes(
         current = planned[task.step]
         chunk = [current.plan.sessions[i] for i in task.partitions]
         asserted = [current.plan.facts(session, current.given) for session in chunk]
-        matches, stats = engine.run_partitions(current.definition, asserted)
-        confirmed = _confirmed(current.step, chunk, current.plan.by_number, matches, task.label)
+        confirmed, stats = _engine_confirmed(current, chunk, asserted, task.label)
         results: list[Output] = []
         for rule in current.step.rules:
             if rule.group is None:
@@ -260,7 +264,32 @@ def _run_engine_passes(
     sessions = sum(len(current.plan.sessions) for current in planned)
     asserted = sum(stats.asserted for _, stats in done)
     salted = sum(stats.salted for _, stats in done)
-    return results, [sessions, len(done), asserted, salted]
+    rerun = sum(1 for _, stats in done if stats.rerun)
+    return results, [sessions, len(done), asserted, salted, rerun]
+
+
+def _engine_confirmed(
+    current: _Planned, chunk: Sequence[Session], asserted: list[list[engine.Fact]], label: str
+) -> tuple[dict[str, list[dict[str, engine.Fact]]], engine.SessionStats]:
+    """The engine's run of a task's sessions, every planned match confirmed. durable-rules now and
+    then loses matches on a run that another run of the same facts finds (pitfall 12, about one
+    task in a hundred on a crowded ledger): the sessions are run again on a fresh host, up to
+    `ENGINE_RUNS` times, and only a run that finds every planned match counts. A retry cannot hide
+    a loss: what must be found is the plan's, not the engine's, and the run kept found all of it."""
+    for run_number in range(1, ENGINE_RUNS + 1):
+        matches, stats = engine.run_partitions(current.definition, asserted)
+        try:
+            confirmed = _confirmed(current.step, chunk, current.plan.by_number, matches, label)
+        except LostMatch:
+            if run_number == ENGINE_RUNS:
+                raise
+            continue
+        return confirmed, replace(stats, rerun=run_number - 1)
+    raise AssertionError("unreachable")
+
+
+class LostMatch(EngineError):
+    """The engine did not find a match the plan found (pitfall 12)."""
 
 
 def _confirmed(
@@ -284,9 +313,10 @@ def _confirmed(
         for index, planned_here in enumerate(planned_in):
             for planned in sorted(planned_here.get(rule.id, ())):
                 if (index, planned) not in found:
-                    raise EngineError(
+                    raise LostMatch(
                         f"the engine lost a match of {rule.id} in {label}, session {index}: facts "
-                        f"{planned[1]} of unit {planned[0]} were planned and not matched (pitfall 12)"
+                        f"{planned[1]} of unit {planned[0]} were planned and not matched in "
+                        f"{ENGINE_RUNS} runs (pitfall 12)"
                     )
                 bound = {name: by_number[number] for name, number in zip(names, planned[1], strict=True)}
                 kept.setdefault(rule.id, []).append(bound)

@@ -179,8 +179,32 @@ def test_a_planned_match_the_engine_does_not_find_is_an_engine_error(
     found = run(program, facts, RunOptions(jobs=1))
     assert [o.key for o in found.outputs.values() if o.kind == "finding"]
     monkeypatch.setattr(checker.engine.adapter, "run_partitions", losing)
-    with pytest.raises(EngineError, match=r"the engine lost a match of X-RECUR .* \(pitfall 12\)"):
+    with pytest.raises(EngineError, match=r"the engine lost a match of X-RECUR .* in 3 runs \(pitfall 12\)"):
         run(program, facts, RunOptions(jobs=1))
+
+
+def test_a_run_that_loses_a_match_is_run_again_and_counts_only_when_it_finds_every_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
+    problems = [problem(1, "2026-09-01", "2026-09-02"), problem(2, "2026-09-10", "2026-09-11")]
+    facts = load_facts([write_facts(tmp_path / "facts", problems)])
+    real = checker.engine.adapter.run_partitions
+    expected = run(program, facts, RunOptions(jobs=1))
+    assert expected.stats.rerun == 0
+    runs: list[int] = []
+
+    def flaky(definition: Any, partitions: Any, **kwargs: Any) -> Any:  # loses one, then finds all
+        matches, stats = real(definition, partitions, **kwargs)
+        runs.append(len(runs))
+        if len(runs) < 3:
+            return {rule: found[1:] for rule, found in matches.items()}, stats
+        return matches, stats
+
+    monkeypatch.setattr(checker.engine.adapter, "run_partitions", flaky)
+    again = run(program, facts, RunOptions(jobs=1))  # jobs=1 still forks: the count is the worker's
+    assert again.outputs == expected.outputs
+    assert again.stats.rerun == 1  # one task, run three times
 
 
 def test_a_group_sliced_over_sessions_counts_all_its_matches(tmp_path: Path) -> None:
