@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from checker.engine.evaluate import Basis, Output
 from checker.engine.run import Derivation
 from checker.language.program import (
@@ -150,11 +152,20 @@ def _fact_ref(basis: Basis, facts: FactSet, program: Program) -> FactRef | None:
     fact = facts.find(basis.kind, basis.key)
     if fact is None:
         return None
-    record = fact.record.model_dump()
-    values = {name: record.get(name) for name in basis.fields if name != "key"}
+    values = {name: _plain(getattr(fact.record, name, None)) for name in basis.fields if name != "key"}
     return FactRef(
         kind=basis.kind, key=basis.key, file=fact.location.path, line=fact.location.line, values=values
     )
+
+
+def _plain(value: Any) -> Any:
+    """A record's field as its `model_dump()` gives it (nested models as dicts, lists copied),
+    without dumping the whole record for the few fields a finding names."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _rests_on(
