@@ -272,8 +272,9 @@ def _engine_confirmed(
     current: _Planned, chunk: Sequence[Session], asserted: list[list[engine.Fact]], label: str
 ) -> tuple[dict[str, list[dict[str, engine.Fact]]], engine.SessionStats]:
     """The engine's run of a task's sessions, every planned match confirmed. durable-rules now and
-    then loses matches on a run that another run of the same facts finds (pitfall 12, about one
-    task in a hundred on a crowded ledger): the sessions are run again on a fresh host, up to
+    then lost matches on a run that another run of the same facts found (pitfall 12: 1-2 runs in 100
+    of a crowded task under load, none seen since hosts start no threads): the sessions are run
+    again on a fresh host, up to
     `ENGINE_RUNS` times, and only a run that finds every planned match counts. A retry cannot hide
     a loss: what must be found is the plan's, not the engine's, and the run kept found all of it."""
     for run_number in range(1, ENGINE_RUNS + 1):

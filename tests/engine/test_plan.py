@@ -164,12 +164,17 @@ def problem(n: int, found: str, signed: str) -> dict[str, Any]:
     }
 
 
+def one_recurrence(tmp_path: Path) -> tuple[Program, Any]:
+    """X-RECUR and two problems, the second found after the first's sign-off: one finding."""
+    program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
+    problems = [problem(1, "2026-09-01", "2026-09-02"), problem(2, "2026-09-10", "2026-09-11")]
+    return program, load_facts([write_facts(tmp_path / "facts", problems)])
+
+
 def test_a_planned_match_the_engine_does_not_find_is_an_engine_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
-    problems = [problem(1, "2026-09-01", "2026-09-02"), problem(2, "2026-09-10", "2026-09-11")]
-    facts = load_facts([write_facts(tmp_path / "facts", problems)])
+    program, facts = one_recurrence(tmp_path)
     real = checker.engine.adapter.run_partitions
 
     def losing(definition: Any, partitions: Any, **kwargs: Any) -> Any:
@@ -186,9 +191,7 @@ def test_a_planned_match_the_engine_does_not_find_is_an_engine_error(
 def test_a_run_that_loses_a_match_is_run_again_and_counts_only_when_it_finds_every_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    program = write_rule(tmp_path / "rules", "X-RECUR", RECURRENCE, FINDING)
-    problems = [problem(1, "2026-09-01", "2026-09-02"), problem(2, "2026-09-10", "2026-09-11")]
-    facts = load_facts([write_facts(tmp_path / "facts", problems)])
+    program, facts = one_recurrence(tmp_path)
     real = checker.engine.adapter.run_partitions
     expected = run(program, facts, RunOptions(jobs=1))
     assert expected.stats.rerun == 0
