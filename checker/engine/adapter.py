@@ -10,39 +10,41 @@ tests/engine/test_engine_pitfalls.py:
  3. joins on `id`: facts carry their own `key`; the compiler joins on fields, never `id` or `sid`;
  4. unhandled facts: a fact no rule matches is normal; facts are asserted one at a time, never in
     `assert_facts` batches that one unmatched fact would silently drop;
- 5. memory and sid limits: a fresh `Host` per chunk of partitions, at most MAX_SIDS sessions per
+ 5. memory and sid limits: a fresh ruleset per chunk of partitions, at most MAX_SIDS sessions per
     chunk, each chunk in a worker process that exits (`checker.engine.workers`);
- 6. the global host of `durable.lang` is never used: rulesets are JSON on a fresh `engine.Host`,
-    named uniquely;
+ 6. the global host of `durable.lang` is never used: each ruleset is JSON given to durable's C
+    engine, named uniquely;
  7. arithmetic only on the right of a comparison: arranged by `checker.language.expr.isolate`, and
     arithmetic over fields never reaches the engine at all (see 11);
  8. no dates: dates are day numbers (`checker.language.program.day_number`);
- 9. swallowed action errors: actions only record what matched; an error inside one is kept and
-    raised after the assert returns, as an EngineError;
+ 9. swallowed action errors: durable's Host, which swallows them, is not used; recording a
+    firing is the only action, and an error in it is an EngineError naming the rule;
 10. comparisons against a missing field (error 311, or a wrong match) and
 11. crashes comparing against a joined fact's field: the engine gets only comparisons with
     constants and equality joins; the rest is checked on each match (`checker.language.program.in_engine`);
 12. matches lost on identical runs: durable's `Host` starts two timer threads that, every 0.2 s,
     take pending actions of any session (`Ruleset.dispatch`) while the main thread asserts; under
     load a run then loses matches (1-2 runs in 100 of a crowded session, none in 350 without the
-    threads: docs/engine.md). Hosts here start no threads (`_Host`): no rule uses timers or queued
-    messages, so they have nothing else to do. Every planned match is still checked to be found,
-    and a run that loses one is run again (`checker.engine.run`).
+    threads: docs/engine.md). The adapter drives the C engine itself, on the thread that asserts
+    (`run_partitions`): no rule uses timers or queued messages, so there is nothing else to do.
+    Every planned match is still checked to be found, and a run that loses one is run again
+    (`checker.engine.run`).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from durable import engine as durable
+import durable_rules_engine as matcher  # durable-rules' C engine
 
 from checker.errors import EngineError
 
 MAX_SIDS = 500
-"""Sessions per Host: durable-rules refuses the 1,025th live sid with MemoryError (#5)."""
+"""Sessions per ruleset: durable-rules refuses the 1,025th live sid with MemoryError (#5)."""
 MAX_SALTS = 8
 ENGINE_FIELDS = ("id", "sid", "$s")
 
@@ -65,14 +67,6 @@ class SessionStats:
 _names = itertools.count()
 
 
-class _Host(durable.Host):  # type: ignore[misc]  # durable-rules has no type hints
-    """A Host without its dispatch and timer threads (pitfall 12): actions run only inside
-    `assert_fact`, on the thread that asserts."""
-
-    def _run(self) -> None:
-        pass
-
-
 def default_ids(sequence: int) -> str:
     return f"f{sequence}"
 
@@ -83,41 +77,50 @@ def run_partitions(
     *,
     ids: Callable[[int], str] = default_ids,
 ) -> tuple[Matches, SessionStats]:
-    """Assert each partition's facts into its own session of a fresh Host and record every firing.
+    """Assert each partition's facts into its own session of a fresh ruleset and record every firing.
 
-    `definition` is a durable-rules JSON ruleset (rule name -> {"all": [...]}) without actions; each
-    rule gets an action that records the facts it bound. Facts are asserted in the given order.
+    `definition` is a durable-rules JSON ruleset (rule name -> {"all": [...]}) without actions.
+    Facts are asserted in the given order. The ruleset lives in durable-rules' C engine, which
+    matches; this drives it as durable's Python `Host` does (assert a fact, then take the session's
+    pending actions one by one until none is left) without the Host: no threads (pitfall 12) and
+    none of the objects it makes per firing, a third of the engine's time (docs/engine.md).
     """
     if len(partitions) > MAX_SIDS:
         raise EngineError(f"{len(partitions)} partitions in one engine host; at most {MAX_SIDS} (pitfall 5)")
     matches: Matches = {name: [] for name in definition}
-    failures: list[str] = []
-    ruleset = {name: {**rule, "run": _recorder(name, matches, failures)} for name, rule in definition.items()}
-    name = f"rivercheck{next(_names)}"
-    host = _Host()
-    host.set_rulesets({name: ruleset})
+    handle = matcher.create_ruleset(f"rivercheck{next(_names)}", json.dumps(definition, ensure_ascii=False))
     stats = SessionStats()
     sequence = itertools.count()
     for index, facts in enumerate(partitions):
         sid = f"p{index}"
         for fact in facts:
-            stats.salted += _assert(host, name, {**fact, "sid": sid}, next(sequence), ids)
+            salted, state = _assert(handle, {**fact, "sid": sid}, next(sequence), ids)
+            stats.salted += salted
             stats.asserted += 1
-            if failures:
-                raise EngineError(f"a rule action failed in partition {index}: {failures[0]}")
+            if state is not None:
+                _fired(handle, state, matches, index)
     return matches, stats
 
 
-def _recorder(rule: str, matches: Matches, failures: list[str]) -> Callable[[Any], None]:
-    def record(closure: Any) -> None:
-        try:
-            bound = closure._m  # the bound facts by pattern name (durable's Closure keeps them here)
-            partition = int(str(next(iter(bound.values()))["sid"])[1:])
-            matches[rule].append((partition, {name: plain(fact) for name, fact in bound.items()}))
-        except Exception as error:  # noqa: BLE001 - kept and raised after the assert (pitfall 9)
-            failures.append(f"rule {rule}: {type(error).__name__}: {error}")
-
-    return record
+def _fired(handle: int, state: int, matches: Matches, index: int) -> None:
+    """Record the actions the last assert made pending in its session, each completed before the
+    next is taken, as durable's `Ruleset.do_actions` does (the recorded facts are the action)."""
+    started = matcher.start_action_for_state(handle, state)
+    if not started:
+        return
+    content, message = started[0], started[1]
+    while message:
+        for rule, bound in json.loads(message).items():  # one rule per action, as durable reads it
+            try:
+                partition = int(str(next(iter(bound.values()))["sid"])[1:])
+                matches[rule].append((partition, {name: plain(fact) for name, fact in bound.items()}))
+            except Exception as error:  # named with its rule and partition (pitfall 9)
+                raise EngineError(
+                    f"a rule action failed in partition {index}: rule {rule}: {type(error).__name__}: {error}"
+                ) from error
+            break
+        matcher.update_state(handle, content)
+        message = matcher.complete_and_start_action(handle, state)
 
 
 def plain(fact: dict[str, Any]) -> dict[str, Any]:
@@ -125,18 +128,22 @@ def plain(fact: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fact.items() if k not in ENGINE_FIELDS}
 
 
-def _assert(host: Any, ruleset: str, fact: Fact, sequence: int, ids: Callable[[int], str]) -> int:
-    """Assert one fact; returns how many salted retries it needed (pitfalls 1 and 4)."""
+_NOT_HANDLED, _OBSERVED, _NO_STATE = 1, 2, 3
+"""durable-rules' result codes of an assert (its `Ruleset._handle_result`)."""
+
+
+def _assert(handle: int, fact: Fact, sequence: int, ids: Callable[[int], str]) -> tuple[int, int | None]:
+    """Assert one fact: the salted retries it needed (pitfall 1) and the session state whose
+    actions to take, None when no rule took the fact (pitfall 4: normal)."""
     base = ids(sequence)
     for salt in range(MAX_SALTS):
         fact["id"] = base if salt == 0 else f"{base}~{salt}"
-        try:
-            host.assert_fact(ruleset, fact)
-        except durable.MessageNotHandledException:
-            return salt
-        except durable.MessageObservedException:
+        result = matcher.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+        if result[0] == _OBSERVED:
             continue
-        return salt
+        if result[0] == _NOT_HANDLED:
+            return salt, None
+        return salt, 0 if result[0] == _NO_STATE else int(result[1])
     raise EngineError(
         f"the engine refused fact {fact.get('kind')} '{fact.get('key')}' {MAX_SALTS} times as a duplicate"
     )

@@ -338,10 +338,13 @@ def test_11_a_negated_pattern_may_not_compare_with_other_facts_by_order(tmp_path
 # negation ------------------------------------------------------------------------------------------
 
 
-def test_12_the_engine_starts_no_threads_that_take_actions_while_facts_are_asserted() -> None:
+def test_12_the_engine_starts_no_threads_that_take_actions_while_facts_are_asserted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """durable-rules' Host starts two timer threads that take pending actions of any session every
     0.2 s while the main thread asserts; under load runs of the same facts then lost matches (1-2 in
-    100 runs of a crowded session, docs/engine.md). The adapter's hosts start none."""
+    100 runs of a crowded session, docs/engine.md). The adapter drives the C engine without a Host,
+    on the asserting thread only, and still records every firing in order."""
     before = threading.active_count()
     theirs = durable.Host()
     started = threading.active_count() - before
@@ -349,13 +352,26 @@ def test_12_the_engine_starts_no_threads_that_take_actions_while_facts_are_asser
     theirs._t_timer.cancel()
     assert started == 2  # the edge itself: fails if a new release stops starting them
     before = threading.active_count()
-    ours = engine._Host()
-    assert threading.active_count() == before
-    assert not hasattr(ours, "_d_timer") and not hasattr(ours, "_t_timer")
-    matches, _ = engine.run_partitions(
-        {"r": {"all": [{"p": {"kind": "problem"}}]}}, [[{"kind": "problem", "key": "P-1"}]]
-    )
-    assert [m["p"]["key"] for _, m in matches["r"]] == ["P-1"]  # and still fires its actions
+    seen: list[int] = []
+    original = engine.plain
+
+    def counting(fact: dict[str, Any]) -> dict[str, Any]:
+        seen.append(threading.active_count())
+        return original(fact)
+
+    definition = {
+        "r": {
+            "all": [{"p": {"kind": "problem"}}, {"u": {"$and": [{"kind": "unit"}, {"key": {"p": "unit"}}]}}]
+        }
+    }
+    problems = [{"kind": "problem", "key": f"P-{n}", "unit": f"U-{n % 3}"} for n in range(30)]
+    units = [{"kind": "unit", "key": f"U-{n}"} for n in range(3)]
+    monkeypatch.setattr(engine, "plain", counting)
+    matches, _ = engine.run_partitions(definition, [problems + units, units + problems])
+    assert seen and set(seen) == {before}  # no thread while it asserts and fires
+    for partition in (0, 1):
+        pairs = sorted((m["p"]["key"], m["u"]["key"]) for index, m in matches["r"] if index == partition)
+        assert pairs == sorted((p["key"], p["unit"]) for p in problems)  # every firing, in its session
     assert threading.active_count() == before
 
 
