@@ -7,6 +7,7 @@ A finding is identified by its fingerprint (rule id + subject), stable from run 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -237,26 +238,55 @@ def _render(
     derived_kind: str | None,
 ) -> str:
     """Fill `{name}` (a derived value or group value), `{bound.field}`, `{params.name}`, `{as_of}`."""
+    literals, holes = _parsed(template)
+    if not holes:
+        return template
+    parts = [literals[0]]
+    for (root, field_name, as_date), literal in zip(holes, literals[1:], strict=True):
+        parts.append(_filled(root, field_name, as_date, env, values, program, match, derived_kind))
+        parts.append(literal)
+    return "".join(parts)
 
-    def replace(found: re.Match[str]) -> str:
-        name, as_date = found.group(1), found.group(2)
-        root, _, field_name = name.partition(".")
-        if root == "as_of":
-            return program.as_of.isoformat()
-        if field_name:
-            value = env.get(root)
-            value = value.get(field_name) if isinstance(value, Mapping) else None
-        else:
-            value = values[root] if root in values else env.get(root)
-        if field_name:
-            kind = str(match[root].get("kind")) if root in match else ""
-            is_date = as_date or field_name in program.date_fields.get(kind, ())
-        else:
-            is_date = as_date or (root in values and root in program.date_fields.get(derived_kind or "", ()))
-        if value is None:
-            return "—"
-        if is_date and isinstance(value, int):
-            return day_date(value).isoformat()
-        return str(value)
 
-    return _PLACEHOLDER.sub(replace, template)
+@functools.lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, str, bool], ...]]:
+    """A message template as its literal text between placeholders (one more than the placeholders)
+    and each placeholder's (root, field, whether `:date` was asked for): parsed once per template,
+    not once per finding."""
+    literals: list[str] = []
+    holes: list[tuple[str, str, bool]] = []
+    start = 0
+    for found in _PLACEHOLDER.finditer(template):
+        literals.append(template[start : found.start()])
+        root, _, field_name = found.group(1).partition(".")
+        holes.append((root, field_name, found.group(2) is not None))
+        start = found.end()
+    literals.append(template[start:])
+    return tuple(literals), tuple(holes)
+
+
+def _filled(
+    root: str,
+    field_name: str,
+    as_date: bool,
+    env: Mapping[str, Any],
+    values: Mapping[str, Any],
+    program: Program,
+    match: Match,
+    derived_kind: str | None,
+) -> str:
+    if root == "as_of":
+        return program.as_of.isoformat()
+    if field_name:
+        value = env.get(root)
+        value = value.get(field_name) if isinstance(value, (dict, Mapping)) else None
+        kind = str(match[root].get("kind")) if root in match else ""
+        is_date = as_date or field_name in program.date_fields.get(kind, ())
+    else:
+        value = values[root] if root in values else env.get(root)
+        is_date = as_date or (root in values and root in program.date_fields.get(derived_kind or "", ()))
+    if value is None:
+        return "—"
+    if is_date and isinstance(value, int):
+        return day_date(value).isoformat()
+    return str(value)

@@ -109,10 +109,11 @@ class Plan:
         fact binds only the patterns it was planned for and the engine fires the planned matches,
         not every combination of a unit's facts."""
         made: list[Fact] = []
+        names = None if fields is None else sorted(fields)  # a few names; a fact has many fields
         for unit in session.units:
             for number, positions in sorted(unit.facts.items()):
                 fact = self.by_number[number]
-                given = dict(fact) if fields is None else {k: v for k, v in fact.items() if k in fields}
+                given = dict(fact) if names is None else {k: fact[k] for k in names if k in fact}
                 given[UNIT] = unit.number
                 for position in range(positions.bit_length()):
                     if positions >> position & 1:

@@ -209,10 +209,15 @@ def evaluate(expr: Expr, env: Mapping[str, Any]) -> Any:
             raise ExprError(f"unknown reference '${expr.root}'")
         value = env[expr.root]
         for step in expr.path:
-            name = step if isinstance(step, str) else evaluate(step, env)
-            if isinstance(name, Mapping | list):
-                raise ExprError(f"a lookup key must be a number or text, found a table or list in '{expr}'")
-            if not isinstance(value, Mapping) or name not in value:
+            if isinstance(step, str):
+                name = step
+            else:
+                name = evaluate(step, env)
+                if isinstance(name, Mapping | list):
+                    raise ExprError(
+                        f"a lookup key must be a number or text, found a table or list in '{expr}'"
+                    )
+            if not isinstance(value, dict | Mapping) or name not in value:  # dict first: no abc check
                 return None
             value = value[name]
         return value
