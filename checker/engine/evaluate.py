@@ -105,7 +105,8 @@ def output_keys(rule: CompiledRule, env: Mapping[str, Any], match: Match) -> lis
     if rule.subject is not None and spec.then.finding is not None:
         keys.append((FINDING_KIND, fingerprint(spec.id, _subject(rule, env))))
     if rule.derive_kind is not None:
-        keys.append((rule.derive_kind, _derived_key(rule, env, _basis(rule, [match]), None)))
+        basis = _basis(rule, [match]) if rule.derive_key is None else ()  # a default key names the facts
+        keys.append((rule.derive_kind, _derived_key(rule, env, basis, None)))
     return keys
 
 

@@ -68,11 +68,16 @@ class Matcher:
                 if test is None or test(fact):
                     self.by_number[fact[NUMBER]] = fact
                     self._index(step, fact)
-            for bucket in step.index.values():
-                bucket.sort(key=_order if step.ranged is None else _ranged_order(step.ranged.field))
-            if step.ranged is not None:
-                for value, bucket in step.index.items():
-                    step.sorted_values[value] = [fact[step.ranged.field] for fact in bucket]
+            if step.ranged is None:
+                for bucket in step.index.values():
+                    if len(bucket) > 1:
+                        bucket.sort(key=_order)
+            else:
+                ranged, order = step.ranged.field, _ranged_order(step.ranged.field)
+                for value, bucket in step.index.items():  # many buckets of one fact: no sort for those
+                    if len(bucket) > 1:
+                        bucket.sort(key=order)
+                    step.sorted_values[value] = [fact[ranged] for fact in bucket]
                     step.places[value], step.ranks[value] = _ranks(bucket)
             self.steps.append(step)
         assert names == {s.pattern.name for s in self.steps}
@@ -111,7 +116,7 @@ class Matcher:
 
     @staticmethod
     def _index(step: _Step, fact: Fact) -> None:
-        values = tuple(fact.get(own) for own, _, _ in step.joins)
+        values = tuple([fact.get(own) for own, _, _ in step.joins])
         if None in values:
             return  # an equality with a missing field never holds
         if step.ranged is not None and fact.get(step.ranged.field) is None:
@@ -132,21 +137,23 @@ class Matcher:
                 yield tuple(numbers)
             return
         step = self.steps[position]
-        env = {**self.constants, **bound}
+        checks, name = step.checks, step.pattern.name
+        env = {**self.constants, **bound} if checks or step.ranged is not None else bound
         for fact in self._candidates(step, bound, env):
             if fact[NUMBER] in numbers:
                 continue  # the engine never binds one fact to two patterns
-            name = step.pattern.name
-            own = {**env, name: fact}
-            if all(_holds(fact, c, own) for c in step.checks):
-                bound[name] = fact
-                numbers.append(fact[NUMBER])
-                yield from self._bind(position + 1, bound, numbers)
-                numbers.pop()
-                del bound[name]
+            if checks:
+                own = {**env, name: fact}
+                if not all(_holds(fact, c, own) for c in checks):
+                    continue
+            bound[name] = fact
+            numbers.append(fact[NUMBER])
+            yield from self._bind(position + 1, bound, numbers)
+            numbers.pop()
+            del bound[name]
 
     def _candidates(self, step: _Step, bound: Mapping[str, Fact], env: Mapping[str, Any]) -> Iterator[Fact]:
-        values = tuple(bound[root].get(name) for _, root, name in step.joins)
+        values = tuple([bound[root].get(name) for _, root, name in step.joins])
         if None in values:
             return
         if step.ranged is None:
@@ -269,6 +276,8 @@ class _Absence:
 
 def _ranks(bucket: Sequence[Fact]) -> tuple[list[int], list[int]]:
     """The places of `bucket`'s facts in the order of their keys, and each place's rank in it."""
+    if len(bucket) == 1:
+        return [0], [0]
     orders = [_order(fact) for fact in bucket]
     places = sorted(range(len(bucket)), key=orders.__getitem__)
     ranks = [0] * len(bucket)
