@@ -240,12 +240,26 @@ def _render(
 ) -> str:
     """Fill `{name}` (a derived value or group value), `{bound.field}`, `{params.name}`, `{as_of}`."""
     literals, holes = _parsed(template)
-    if not holes:
-        return template
     parts = [literals[0]]
     for (root, field_name, as_date), literal in zip(holes, literals[1:], strict=True):
-        parts.append(_filled(root, field_name, as_date, env, values, program, match, derived_kind))
-        parts.append(literal)
+        if root == "as_of":
+            parts += (program.as_of.isoformat(), literal)
+            continue
+        if field_name:
+            value = env.get(root)
+            value = value.get(field_name) if isinstance(value, dict | Mapping) else None
+            kind = str(match[root].get("kind")) if root in match else ""
+            is_date = as_date or field_name in program.date_fields.get(kind, ())
+        else:
+            value = values[root] if root in values else env.get(root)
+            is_date = as_date or (root in values and root in program.date_fields.get(derived_kind or "", ()))
+        if value is None:
+            text = "—"
+        elif is_date and isinstance(value, int):
+            text = day_date(value).isoformat()
+        else:
+            text = str(value)
+        parts += (text, literal)
     return "".join(parts)
 
 
@@ -264,30 +278,3 @@ def _parsed(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, str, bool]
         start = found.end()
     literals.append(template[start:])
     return tuple(literals), tuple(holes)
-
-
-def _filled(
-    root: str,
-    field_name: str,
-    as_date: bool,
-    env: Mapping[str, Any],
-    values: Mapping[str, Any],
-    program: Program,
-    match: Match,
-    derived_kind: str | None,
-) -> str:
-    if root == "as_of":
-        return program.as_of.isoformat()
-    if field_name:
-        value = env.get(root)
-        value = value.get(field_name) if isinstance(value, (dict, Mapping)) else None
-        kind = str(match[root].get("kind")) if root in match else ""
-        is_date = as_date or field_name in program.date_fields.get(kind, ())
-    else:
-        value = values[root] if root in values else env.get(root)
-        is_date = as_date or (root in values and root in program.date_fields.get(derived_kind or "", ()))
-    if value is None:
-        return "—"
-    if is_date and isinstance(value, int):
-        return day_date(value).isoformat()
-    return str(value)
