@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +22,7 @@ from checker.engine.flatten import engine_value as _engine_value
 from checker.engine.matcher import Match
 from checker.engine.plan import SESSION_FACTS, Matches, Plan, Session, match_pass, packed
 from checker.engine.ruleset import UNIT, durable_ruleset, engine_fields
-from checker.engine.workers import run_tasks
+from checker.engine.workers import Workers
 from checker.errors import EngineError
 from checker.language.program import FINDING_FIELDS, FINDING_KIND, Pass, Program
 from facts.load.factset import Consumer, FactSet, Feed
@@ -67,6 +67,8 @@ class _Task:
     step: int
     partitions: tuple[int, ...]
     label: str
+    order: tuple[int, int]
+    """(pass, task) numbers: the order its results are combined in."""
 
 
 def run(
@@ -209,36 +211,32 @@ class _Planned:
     done: int = 0
 
 
+@dataclass(frozen=True)
+class _Planning:
+    """The planning of one pass (`match_pass`), a worker's task like the running of sessions."""
+
+    step: int
+    label: str
+
+
 def _run_engine_passes(
     program: Program, steps: Sequence[Pass], available: dict[str, list[engine.Fact]], options: RunOptions
 ) -> tuple[list[Output], list[int]]:
     """The engine passes of one stratum, which read the same facts and not each other's results.
-    Their matches are found in workers, a pass each, at the same time (`checker.engine.plan`: the
-    work of planning, sent back as fact numbers); then each pass's sessions are packed in the
-    parent while the workers run the sessions of the passes packed before it (`run_tasks` asks for
-    the next task while every worker is busy), so both cores work throughout."""
+    Each pass's matches are found in a worker (`checker.engine.plan`: the work of planning, sent
+    back as fact numbers); as each plan arrives the parent packs its sessions into tasks, which the
+    workers take after the passes still to plan, so no worker waits for the slowest plan while
+    another pass's sessions could run. Results are combined in pass and task order, however they
+    arrived."""
     if not steps:
         return [], [0, 0, 0, 0, 0]
     constants = {"as_of": program.as_of_day, "params": program.params}
-    found: list[Matches] = run_tasks(
-        steps,
-        lambda step: match_pass(step, available, constants),
-        jobs=options.jobs,
-        label=lambda step: f"the plan of pass {step.name} ({', '.join(rule.id for rule in step.rules)})",
-    )
-    by_number = {fact[NUMBER]: fact for facts in available.values() for fact in facts}
-    planned: list[_Planned] = []
+    planned: dict[int, _Planned] = {}
+    done: dict[tuple[int, int], tuple[list[Output], engine.SessionStats]] = {}
 
-    def tasks() -> Iterator[_Task]:
-        for step, matches in zip(steps, found, strict=True):
-            definition = durable_ruleset(step)
-            plan = packed(step, matches, by_number, options.partition_size)
-            made = _tasks(len(planned), step, plan.sessions, options.jobs)
-            given = engine_fields(definition) | {NUMBER, UNIT}
-            planned.append(_Planned(step, plan, definition, given, len(made)))
-            yield from made
-
-    def work(task: _Task) -> tuple[list[Output], engine.SessionStats]:
+    def work(task: _Planning | _Task) -> Matches | tuple[list[Output], engine.SessionStats]:
+        if isinstance(task, _Planning):
+            return match_pass(steps[task.step], available, constants)
         current = planned[task.step]
         chunk = [current.plan.sessions[i] for i in task.partitions]
         asserted = [current.plan.facts(session, current.given) for session in chunk]
@@ -249,23 +247,39 @@ def _run_engine_passes(
                 results += outputs_for(rule, confirmed.get(rule.id, []), program)
         return results, stats
 
-    report = options.progress
-
-    def progress(task: _Task, _: int) -> None:
-        current = planned[task.step]
-        current.done += 1
-        if report is not None:
-            report(current.step.name, current.done, current.tasks)
-
-    done = run_tasks(tasks(), work, jobs=options.jobs, label=lambda t: t.label, progress=progress)
-    results = [output for outputs, _ in done for output in outputs]
-    for current in planned:
-        results += _grouped_outputs(program, current.step, current.plan)
-    sessions = sum(len(current.plan.sessions) for current in planned)
-    asserted = sum(stats.asserted for _, stats in done)
-    salted = sum(stats.salted for _, stats in done)
-    rerun = sum(1 for _, stats in done if stats.rerun)
-    return results, [sessions, len(done), asserted, salted, rerun]
+    with Workers(work, options.jobs, lambda task: task.label) as workers:
+        for number, step in enumerate(steps):
+            rules = ", ".join(rule.id for rule in step.rules)
+            workers.submit(_Planning(number, f"the plan of pass {step.name} ({rules})"))
+        by_number = {fact[NUMBER]: fact for facts in available.values() for fact in facts}
+        while not workers.idle:
+            task, result = workers.next_result()
+            if isinstance(task, _Planning):
+                step = steps[task.step]
+                assert isinstance(result, Matches)
+                definition = durable_ruleset(step)
+                plan = packed(step, result, by_number, options.partition_size)
+                made = _tasks(task.step, step, plan.sessions, options.jobs)
+                given = engine_fields(definition) | {NUMBER, UNIT}
+                planned[task.step] = _Planned(step, plan, definition, given, len(made))
+                for made_task in made:
+                    workers.submit(made_task)
+                continue
+            assert isinstance(task, _Task) and not isinstance(result, Matches)
+            done[task.order] = result
+            current = planned[task.step]
+            current.done += 1
+            if options.progress is not None:
+                options.progress(current.step.name, current.done, current.tasks)
+    ran = [done[key] for key in sorted(done)]
+    results = [output for outputs, _ in ran for output in outputs]
+    for number in sorted(planned):
+        results += _grouped_outputs(program, planned[number].step, planned[number].plan)
+    sessions = sum(len(current.plan.sessions) for current in planned.values())
+    asserted = sum(stats.asserted for _, stats in ran)
+    salted = sum(stats.salted for _, stats in ran)
+    rerun = sum(1 for _, stats in ran if stats.rerun)
+    return results, [sessions, len(ran), asserted, salted, rerun]
 
 
 def _engine_confirmed(
@@ -339,18 +353,19 @@ def _tasks(number: int, step: Pass, sessions: Sequence[Session], jobs: int) -> l
     size = 0
     for index, session in enumerate(sessions):
         if current and (len(current) >= engine.MAX_SIDS or size + session.size > limit):
-            tasks.append(_task(number, step, current))
+            tasks.append(_task(number, len(tasks), step, current))
             current, size = [], 0
         current.append(index)
         size += session.size
     if current:
-        tasks.append(_task(number, step, current))
+        tasks.append(_task(number, len(tasks), step, current))
     return tasks
 
 
-def _task(number: int, step: Pass, indexes: list[int]) -> _Task:
+def _task(number: int, index: int, step: Pass, indexes: list[int]) -> _Task:
     rules = ", ".join(rule.id for rule in step.rules)
-    return _Task(number, tuple(indexes), f"pass {step.name} ({rules}) sessions {indexes[0]}-{indexes[-1]}")
+    label = f"pass {step.name} ({rules}) sessions {indexes[0]}-{indexes[-1]}"
+    return _Task(number, tuple(indexes), label, (number, index))
 
 
 def _canonical(output: Output) -> str:

@@ -17,9 +17,10 @@ import multiprocessing.connection
 import os
 import signal
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from checker.errors import CheckerError, EngineError
 
@@ -48,52 +49,90 @@ def run_tasks(
     pass): it is asked for one while every worker is busy, so the parent's work and the workers'
     overlap, and a task is made before the worker that runs it is forked (the child reads it from
     the parent's memory). `progress(task, done)` is called as each task's result arrives."""
-    context = multiprocessing.get_context("fork")
-    results: dict[int, Any] = {}
-    source = enumerate(tasks)
-    ahead: list[tuple[int, Task]] = []
-    exhausted = False
-    running: dict[Any, tuple[int, Any]] = {}
+    results: dict[int, Result] = {}
     made: list[Task] = []
-    done = 0
-
-    def pull() -> None:
-        nonlocal exhausted
-        if not ahead and not exhausted:
-            try:
-                index, task = next(source)
-            except StopIteration:
-                exhausted = True
-                return
-            made.append(task)
-            ahead.append((index, task))
-
-    try:
+    source = iter(tasks)
+    exhausted = False
+    workers: Workers[tuple[int, Task], Result] = Workers(
+        lambda item: work(item[1]), jobs, lambda item: label(item[1])
+    )
+    with workers:
         while True:
-            pull()
-            while ahead and len(running) < max(1, jobs):
-                index, task = ahead.pop()
-                with _interrupts_held():  # a worker started is a worker the cleanup below can kill
-                    reader, writer = context.Pipe(duplex=False)
-                    process = context.Process(target=_child, args=(work, task, writer), daemon=True)
-                    process.start()
-                    running[reader] = (index, process)
-                writer.close()
-                pull()
-            if not running:
+            while not exhausted and not workers.waiting:  # one task made ahead while all are busy
+                try:
+                    task = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                made.append(task)
+                workers.submit((len(made) - 1, task))
+            if workers.idle:
                 break
-            for ready in multiprocessing.connection.wait(list(running)):
-                index, process = running.pop(ready)
-                results[index] = _receive(ready, process, label(made[index]))
-                done += 1
-                if progress:
-                    progress(made[index], done)
-    finally:
-        for reader, (_, process) in running.items():
+            (index, task), result = workers.next_result()
+            results[index] = result
+            if progress:
+                progress(task, len(results))
+    return [results[index] for index in range(len(made))]
+
+
+class Workers(Generic[Task, Result]):
+    """Tasks submitted at any time, each run by `work` in a forked child of its own, at most `jobs`
+    at once, in the order submitted; results taken as they arrive (`next_result`), so a result can
+    make further tasks (a pass planned becomes the tasks that run its sessions) while the other
+    workers go on. Leaving the `with` block kills and reaps every worker still running."""
+
+    def __init__(self, work: Callable[[Task], Result], jobs: int, label: Callable[[Task], str]) -> None:
+        self._work, self._jobs, self._label = work, max(1, jobs), label
+        self._context = multiprocessing.get_context("fork")
+        self._pending: deque[Task] = deque()
+        self._running: dict[Any, tuple[Task, Any]] = {}
+        self._arrived: deque[tuple[Task, Result]] = deque()
+
+    def __enter__(self) -> Workers[Task, Result]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for reader, (_, process) in self._running.items():
             process.kill()
             process.join()
             reader.close()
-    return [results[index] for index in range(len(made))]
+        self._running.clear()
+
+    @property
+    def waiting(self) -> int:
+        """Tasks submitted and not yet started (every worker busy)."""
+        return len(self._pending)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing running, waiting or arrived and not yet taken."""
+        return not (self._pending or self._running or self._arrived)
+
+    def submit(self, task: Task) -> None:
+        self._pending.append(task)
+        self._start()
+
+    def next_result(self) -> tuple[Task, Result]:
+        """The next result to arrive (a worker's error raised here), after starting the tasks that
+        waited for the workers it freed."""
+        while not self._arrived:
+            if not self._running:
+                raise RuntimeError("no task is running")
+            for ready in multiprocessing.connection.wait(list(self._running)):
+                task, process = self._running.pop(ready)
+                self._arrived.append((task, _receive(ready, process, self._label(task))))
+            self._start()
+        return self._arrived.popleft()
+
+    def _start(self) -> None:
+        while self._pending and len(self._running) < self._jobs:
+            task = self._pending.popleft()
+            with _interrupts_held():  # a worker started is a worker `__exit__` can kill
+                reader, writer = self._context.Pipe(duplex=False)
+                process = self._context.Process(target=_child, args=(self._work, task, writer), daemon=True)
+                process.start()
+                self._running[reader] = (task, process)
+            writer.close()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from checker.engine.flatten import NUMBER, engine_facts
 from checker.engine.plan import Session, Unit, plan_pass
 from checker.engine.ruleset import durable_ruleset, position_tag
 from checker.engine.run import RunOptions, run
-from checker.engine.workers import run_tasks
+from checker.engine.workers import Workers, run_tasks
 from checker.errors import CheckerError, EngineError
 from checker.language.compiler import compile_rules
 from checker.language.load import load_rules
@@ -220,6 +220,23 @@ def test_5_the_next_task_is_made_while_the_workers_are_busy() -> None:
     results = run_tasks(tasks(), slow, jobs=1, progress=lambda task, done: seen_at_result.append(len(made)))
     assert results == [0, 10, 20]
     assert seen_at_result[0] == 2  # task 1 was made while task 0 ran
+
+
+def test_5_a_result_makes_tasks_that_run_while_a_slower_task_goes_on() -> None:
+    """A pass planned becomes tasks that run its sessions while another pass is still planning:
+    a task submitted on a result's arrival starts on the worker that result freed."""
+    pauses = {"slow plan": 1.5, "fast plan": 0.05, "sessions": 0.05}
+    arrived: list[str] = []
+    with Workers(lambda task: (time.sleep(pauses[task]), os.getpid())[1], 2, str) as workers:
+        workers.submit("slow plan")
+        workers.submit("fast plan")
+        while not workers.idle:
+            task, pid = workers.next_result()
+            arrived.append(task)
+            assert pid != os.getpid()
+            if task == "fast plan":
+                workers.submit("sessions")
+    assert arrived == ["fast plan", "sessions", "slow plan"]
 
 
 def test_5_a_worker_that_dies_is_an_error_naming_its_task() -> None:

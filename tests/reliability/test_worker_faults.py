@@ -193,24 +193,27 @@ def interrupt_then_hang(*args, **kwargs):
 
 
 import checker.engine.run
-packed = checker.engine.run.packed
-engine_phase = []
+import multiprocessing.context
+
+made = multiprocessing.context.ForkProcess.__init__
 
 
-def packing(*args, **kwargs):  # the scan packs a pass's sessions once its plan workers are done
-    engine_phase.append(True)
-    return packed(*args, **kwargs)
+def making(self, *args, **kwargs):  # the task is known here: `start` forgets it before `add`
+    made(self, *args, **kwargs)
+    self.runs_sessions = isinstance(self._args[1], checker.engine.run._Task)  # not a pass's plan
 
 
 class Starting(set):
     def add(self, process):  # Process.start calls this in the scan after the fork
-        if engine_phase:  # an engine worker (not one planning a pass)
+        if getattr(process, "runs_sessions", False):  # an engine worker
             os.read(gate, 1)  # returns once the worker has sent the interrupt
         super().add(process)
 
 
+multiprocessing.context.ForkProcess.__init__ = making
+
+
 multiprocessing.process._children = Starting(multiprocessing.process._children)
-checker.engine.run.packed = packing
 checker.engine.adapter.run_partitions = interrupt_then_hang
 from cli import main
 
