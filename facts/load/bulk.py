@@ -3,11 +3,12 @@
 Two million patrols cost about 13 µs each in Python (decoding, the fast builder, the bookkeeping,
 the count): 26 s of a city's load. Here the file becomes one typed DuckDB table in a few seconds,
 but only when every line can be vouched for by checks stricter than the exact path's: each line an
-object of plain members (a field name and a string without backslashes or control characters, an
-integer of at most 18 digits, true, false or null), each shape of fields one `FastBuilder` takes,
-each value of its field's type as `FastBuilder` checks it, no key twice, every reference to a kind
-read whole found, the row count the line count. Anything else, and any DuckDB error, returns None:
-the caller reads the file line by line as before, so every diagnostic is the exact path's.
+object of plain members (one of the model's field names and a string without backslashes or
+control characters, an integer of at most 18 digits, true, false or null), no field twice, every
+required field given, each value of its field's type as `FastBuilder` checks it, no key twice, every
+reference to a kind read whole found, the row count the line count. Anything else, and any DuckDB
+error, returns None: the caller reads the file line by line as before, so every diagnostic is the
+exact path's.
 
 DuckDB's own JSON reader is more lenient than JSON (a trailing comma, NaN, a repeated field:
 docs/performance.md, "What DuckDB's JSON reader accepts"), which is why the shape test is ours.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
 from facts.load.table import Rows, connect, literal
@@ -30,8 +31,15 @@ BULK_BYTES = 4 << 20
 
 _STRING = r'"[^"\\\x00-\x1f]*"'
 _VALUE = rf"(?:{_STRING}|-?(?:0|[1-9][0-9]{{0,17}})|true|false|null)"
-LINE = rf"\{{ *{_STRING} *: *{_VALUE} *(?:, *{_STRING} *: *{_VALUE} *)*\}} *"
-"""A line of plain members only: a strict subset of JSON, whatever DuckDB's reader accepts."""
+
+
+def line_pattern(names: Sequence[str]) -> str:
+    """A line of plain members only, each named after one of `names` (a model's fields, Python
+    identifiers): a strict subset of JSON, whatever DuckDB's reader accepts."""
+    name = '"(?:' + "|".join(names) + ')"'
+    return rf"\{{ *{name} *: *{_VALUE} *(?:, *{name} *: *{_VALUE} *)*\}} *"
+
+
 _KEY = r"[!-+\--:<-~]{1,64}"
 """`facts.load.fast`'s key pattern: what pydantic takes unchanged."""
 
@@ -130,17 +138,17 @@ def _read(
     """One pass over the file into a typed table with each row's verdict (`ok`), then the counts
     that decide: nothing but the typed values is held (a few tens of bytes a record)."""
     names = [field.name for field in fields]
-    required = [field.name for field in fields if field.required]
+    present = " + ".join(f"(t[{number}] IS NOT NULL)::INTEGER" for number in range(1, len(fields) + 1))
     valid = [
-        "regexp_full_match(json::VARCHAR, $1)",
-        "len(list_distinct(given)) = len(given)",  # no field twice
-        "list_has_all($2, given)",  # no field the model does not have
-        "list_has_all(given, $3)",  # every required field
+        "regexp_full_match(json::VARCHAR, $1)",  # plain members, of fields the model has
+        f"len(given) = {present}",  # no field twice: as many members as fields given
     ]
     columns = []
     for number, field in enumerate(fields, 1):
         value, kind = f"v[{number}]", f"t[{number}]"
         absent = "false" if field.required else f"{kind} IS NULL"  # not given: its default
+        if field.required:
+            valid.append(f"{kind} IS NOT NULL")  # given (json_type of a missing field is NULL)
         allowed = absent + (f" OR {kind} = 'NULL'" if field.nullable else "")
         valid.append(f"(({allowed}) OR ({field.check.format(v=value, t=kind)}))")
         columns.append(
@@ -149,9 +157,9 @@ def _read(
         )
     connection.execute(
         f"CREATE TEMP TABLE records AS SELECT {', '.join(columns)}, {' AND '.join(valid)} AS ok"
-        " FROM (SELECT json, json_keys(json) AS given, json_extract_string(json, $4) AS v,"
-        " json_type(json, $4) AS t FROM read_ndjson_objects($5))",
-        [LINE, names, required, [f"$.{name}" for name in names], path],
+        " FROM (SELECT json, json_keys(json) AS given, json_extract_string(json, $2) AS v,"
+        " json_type(json, $2) AS t FROM read_ndjson_objects($3))",
+        [line_pattern(names), [f"$.{name}" for name in names], path],
     )
     rows, good, keys = connection.execute(
         "SELECT count(*), count(*) FILTER (WHERE ok), count(DISTINCT key) FROM records"

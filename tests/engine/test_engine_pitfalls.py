@@ -227,7 +227,13 @@ def test_5_a_result_makes_tasks_that_run_while_a_slower_task_goes_on() -> None:
     a task submitted on a result's arrival starts on the worker that result freed."""
     pauses = {"slow plan": 1.5, "fast plan": 0.05, "sessions": 0.05}
     arrived: list[str] = []
-    with Workers(lambda task: (time.sleep(pauses[task]), os.getpid())[1], 2, str) as workers:
+
+    def pause(task: str) -> int:
+        time.sleep(pauses[task])
+        return os.getpid()
+
+    workers: Workers[str, int] = Workers(pause, 2, str)
+    with workers:
         workers.submit("slow plan")
         workers.submit("fast plan")
         while not workers.idle:
