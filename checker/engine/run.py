@@ -34,6 +34,10 @@ ENGINE_RUNS = 3
 MAX_FACTS_PER_TASK = 15_000
 """Facts one worker asserts before it exits: about 120 MB of engine memory (pitfall 5, docs/engine.md), so two
 workers and the parent stay near 2 GB at city scale (docs/performance.md)."""
+MIN_FACTS_PER_TASK = 6_000
+"""Facts below which a pass's sessions are not cut further to balance the workers: a task's fork and
+exit cost about as much as asserting 1,000-2,000 facts (docs/engine.md), and the tasks of the other
+passes of the stratum, queued behind, keep both workers busy meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -345,9 +349,10 @@ def _confirmed(
 
 def _tasks(number: int, step: Pass, sessions: Sequence[Session], jobs: int) -> list[_Task]:
     """Runs of sessions for the workers: at most MAX_SIDS sessions and MAX_FACTS_PER_TASK facts
-    each, and at least two tasks per worker when there are enough sessions, so both cores work."""
+    each, and at least two tasks per worker when there are enough facts (`MIN_FACTS_PER_TASK` each),
+    so both cores work."""
     total = sum(session.size for session in sessions)
-    limit = max(1, min(MAX_FACTS_PER_TASK, -(-total // (2 * max(1, jobs)))))
+    limit = min(MAX_FACTS_PER_TASK, max(MIN_FACTS_PER_TASK, -(-total // (2 * max(1, jobs)))))
     tasks: list[_Task] = []
     current: list[int] = []
     size = 0

@@ -478,5 +478,7 @@ def test_5_tasks_never_hold_more_sessions_than_a_host_allows_and_keep_both_cores
     tasks = _tasks(0, step, partitions, jobs=1)
     assert all(len(task.partitions) <= engine.MAX_SIDS for task in tasks)
     assert sorted(i for task in tasks for i in task.partitions) == list(range(1_300))
-    few = [Session([Unit(n, 0, dict.fromkeys(range(10 * n, 10 * n + 10), 1))], 10) for n in range(8)]
-    assert len(_tasks(0, step, few, jobs=2)) == 4  # 80 facts: two tasks for each of two workers
+    many = [Session([Unit(n, 0, {n: 1})], 5_000) for n in range(8)]
+    assert len(_tasks(0, step, many, jobs=2)) == 4  # 40,000 facts: two tasks for each of two workers
+    few = [Session([Unit(n, 0, {n: 1})], 10) for n in range(8)]
+    assert len(_tasks(0, step, few, jobs=2)) == 1  # 80 facts: forking more would cost more than it saves

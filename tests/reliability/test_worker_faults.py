@@ -228,7 +228,7 @@ class HangingScan:
     def __init__(self, history: Path, reports: Path, code: str = HANG, jobs: str = "2") -> None:
         self._read, write = os.pipe()
         args = ["scan", str(DEMO), "--as-of", NIGHT_2, "--history", str(history), "--jobs", jobs]
-        args += ["--partition-size", "5"]  # several tasks in the first pass: two workers at once
+        args += ["--partition-size", "5"]  # several sessions and passes: two engine workers at once
         args += ["--output", str(reports / "r.json"), "--output", str(reports / "r.html")]
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(write), *args],
