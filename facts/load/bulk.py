@@ -21,6 +21,7 @@ import typing
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
+from facts.load.fast import KEY_PATTERN
 from facts.load.table import Rows, connect, literal
 from facts.models import Key, Record
 
@@ -38,10 +39,6 @@ def line_pattern(names: Sequence[str]) -> str:
     identifiers): a strict subset of JSON, whatever DuckDB's reader accepts."""
     name = '"(?:' + "|".join(names) + ')"'
     return rf"\{{ *{name} *: *{_VALUE} *(?:, *{name} *: *{_VALUE} *)*\}} *"
-
-
-_KEY = r"[!-+\--:<-~]{1,64}"
-"""`facts.load.fast`'s key pattern: what pydantic takes unchanged."""
 
 
 class _Field(typing.NamedTuple):
@@ -64,7 +61,7 @@ def _field_of(name: str, hint: Any, required: bool, default: Any) -> _Field | No
             return None
         hint = rest[0]
     if hint == Key:
-        check = "{t} = 'VARCHAR' AND regexp_full_match({v}, '" + _braced(_KEY) + "')"
+        check = "{t} = 'VARCHAR' AND regexp_full_match({v}, '" + _braced(KEY_PATTERN) + "')"
         return _Field(name, "VARCHAR", check, required, nullable, default)
     if hint is dt.date:
         check = (

@@ -23,12 +23,14 @@ from typing import Any, Literal
 
 from facts.models import Key, Name, Record
 
-__all__ = ["FastBuilder", "fast_builder"]
+__all__ = ["KEY_PATTERN", "FastBuilder", "fast_builder"]
 
 _BAD: Any = object()
 """What a field check returns for a value it cannot vouch for."""
-_KEY = re.compile(r"[!-+\--:<-~]{1,64}")
-"""A key pydantic takes unchanged: printable ASCII without spaces, commas or semicolons."""
+KEY_PATTERN = r"[!-+\--:<-~]{1,64}"
+"""A key pydantic takes unchanged: printable ASCII without spaces, commas or semicolons (the bulk
+reader checks keys in SQL by the same pattern)."""
+_KEY = re.compile(KEY_PATTERN)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT_LIMIT = 1 << 62
 
